@@ -219,6 +219,11 @@ AGPU_FN int a64_cas128(uint64_t *p, uint64_t exp_lo, uint64_t exp_hi, uint64_t n
     return 1;
 #endif
 #else
+    /* libatomic serves 16-byte CAS with cmpxchg16b where the host has it. */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Watomic-alignment"
+#endif
     unsigned __int128 e = ((unsigned __int128)exp_hi << 64) | exp_lo;
     unsigned __int128 d = ((unsigned __int128)new_hi << 64) | new_lo;
     int ok = __atomic_compare_exchange((unsigned __int128 *)p, &e, &d, 0, __ATOMIC_SEQ_CST,
@@ -226,6 +231,9 @@ AGPU_FN int a64_cas128(uint64_t *p, uint64_t exp_lo, uint64_t exp_hi, uint64_t n
     *lo = (uint64_t)e;
     *hi = (uint64_t)(e >> 64);
     return ok;
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 #endif
 }
 

@@ -612,7 +612,8 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
         /* The cache maintenance Linux lets EL0 run (SCTLR_EL1.UCI): no
          * caches here to maintain.  The decode caches check every word
          * they use, so IC IVAU has nothing to invalidate either. */
-        if (op1 == 3 && crn == 7 && op2 == 1 && (crm == 5 || crm == 10 || crm == 11 || crm == 14))
+        if (op1 == 3 && crn == 7 && op2 == 1 &&
+            (crm == 5 || crm == 10 || crm == 11 || crm == 12 || crm == 13 || crm == 14))
             break;
         return a64_undefined(s, insn);
     }

@@ -9,6 +9,9 @@
 #ifndef AARCH64_AS
 #define AARCH64_AS "aarch64-linux-gnu-as"
 #endif
+#ifndef AARCH64_LD
+#define AARCH64_LD "aarch64-linux-gnu-ld"
+#endif
 #ifndef AARCH64_OBJCOPY
 #define AARCH64_OBJCOPY "aarch64-linux-gnu-objcopy"
 #endif
@@ -35,9 +38,10 @@ uint8_t *asm_bytes(const char *source, size_t *len)
 {
     char dir[] = "/tmp/armgpu-asm-XXXXXX";
     if (!mkdtemp(dir)) fail_msg("mkdtemp failed");
-    char src[128], obj[128], bin[128], log[128], cmd[1024];
+    char src[128], obj[128], elf[128], bin[128], log[128], cmd[1400];
     snprintf(src, sizeof src, "%s/t.s", dir);
     snprintf(obj, sizeof obj, "%s/t.o", dir);
+    snprintf(elf, sizeof elf, "%s/t.elf", dir);
     snprintf(bin, sizeof bin, "%s/t.bin", dir);
     snprintf(log, sizeof log, "%s/log", dir);
     FILE *f = fopen(src, "w");
@@ -45,9 +49,13 @@ uint8_t *asm_bytes(const char *source, size_t *len)
     /* A leading .text and a trailing .ltorg keep literal pools in the image. */
     fprintf(f, ".text\n%s\n.ltorg\n", source);
     fclose(f);
-    snprintf(cmd, sizeof cmd, AARCH64_AS " -o %s %s >%s 2>&1 && " AARCH64_OBJCOPY
-                              " -O binary -j .text %s %s >>%s 2>&1",
-             obj, src, log, obj, bin, log);
+    /* Linking at address 0 resolves what the assembler leaves to the
+     * linker (ADRP pages, .quad label, literals naming labels). */
+    snprintf(cmd, sizeof cmd,
+             AARCH64_AS " -o %s %s >%s 2>&1 && " AARCH64_LD
+                        " -Ttext=0 -e 0 --no-relax -o %s %s >>%s 2>&1 && " AARCH64_OBJCOPY
+                        " -O binary -j .text %s %s >>%s 2>&1",
+             obj, src, log, elf, obj, log, elf, bin, log);
     int rc = system(cmd);
     size_t n = 0;
     uint8_t *out = NULL;
@@ -58,7 +66,7 @@ uint8_t *asm_bytes(const char *source, size_t *len)
         print_error("assembling failed:\n%s\n%s\n", source, msg ? msg : "(no message)");
         free(msg);
     }
-    unlink(src), unlink(obj), unlink(bin), unlink(log), rmdir(dir);
+    unlink(src), unlink(obj), unlink(elf), unlink(bin), unlink(log), rmdir(dir);
     if (!out) fail_msg("aarch64-linux-gnu-as could not assemble the snippet above");
     *len = n;
     return out;
