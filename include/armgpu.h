@@ -219,6 +219,12 @@ AGPU_API int agpu_fill_reg(agpu_machine *m, agpu_reg reg, uint64_t value);
 AGPU_API int agpu_get_gprs(agpu_machine *m, uint32_t lane, uint64_t regs[32]);
 AGPU_API int agpu_set_gprs(agpu_machine *m, uint32_t lane, const uint64_t regs[32]);
 
+/* SIMD&FP register Vn (n 0..31) of one lane as 16 bytes, little-endian:
+ * byte 0 is the lowest byte of Bn/Hn/Sn/Dn/Qn.  FPCR and FPSR are
+ * AGPU_REG_FPCR and AGPU_REG_FPSR. */
+AGPU_API int agpu_get_vreg(agpu_machine *m, uint32_t lane, uint32_t n, void *out16);
+AGPU_API int agpu_set_vreg(agpu_machine *m, uint32_t lane, uint32_t n, const void *in16);
+
 /* Direct access to the lane register file where the backend keeps it in
  * host memory (the cpu backend): a pointer to X0 of lane 0; lane l's X0..X30
  * and SP are the 32 uint64_t at base + l * *stride (stride in uint64_t

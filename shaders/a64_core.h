@@ -44,6 +44,9 @@ typedef struct a64_state {
     uint32_t excl_size;  /* bytes; 0 when the monitor is open */
     uint32_t pad;
     agpu_stop stop;
+    /* V0-V31, 128 bits each: v[n][0] holds bits 63..0, v[n][1] bits 127..64
+     * (B, H, S and D views are the low bytes, little-endian as in memory). */
+    uint64_t v[32][2];
 } a64_state;
 
 #define A64_FPCR_MASK 0x07C80000ull /* AHP, DN, FZ, RMode, FZ16: the writable bits */

@@ -446,11 +446,18 @@ AGPU_FN uint32_t a64_crc32(uint32_t acc, uint64_t val, int bits, uint32_t poly)
     return acc;
 }
 
+#include "a64_fpsimd.h"
+
 /* ------------------------------------------------------ one instruction */
 
 /* Executes insn (already decoded to op) at s->pc.  Returns A64_CONTINUE or
  * the stop reason, with s->stop filled in.  Instructions that stop change
  * no state, except SVC, which retires. */
+#if defined(__GNUC__) && !defined(__CUDACC__)
+/* On the host, inlined into a64_run: a call costs this large function's
+ * register saves on every instruction (docs/performance.md). */
+__attribute__((always_inline))
+#endif
 AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_t insn, uint32_t op)
 {
     const int sf = (int)(insn >> 31);
@@ -883,7 +890,7 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
     }
 
     default:
-        return a64_undefined(s, insn);
+        return a64_exec_fpsimd(s, m, priv, insn, op);
     }
     s->pc += 4;
     return A64_CONTINUE;
@@ -934,13 +941,27 @@ AGPU_FN uint32_t a64_run(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t
     s->stop.access = AGPU_ACCESS_NONE;
     s->stop.cause = AGPU_FAULT_NONE;
     s->stop.address = 0;
+    /* The code page last fetched from: permissions cannot change during a
+     * run, so a fetch from the same page needs no new translation.  The
+     * word itself is read every time, so rewritten code is always seen. */
+    const uint64_t in_page = ((uint64_t)1 << A64_PAGE_SHIFT) - 4;
+    uint64_t fetch_va = 1; /* never matches: a page address has bit 0 clear */
+    const uint8_t *fetch_page = 0;
     while (s->icount != end) {
-        if (s->pc & 3) {
-            a64_set_fault(s, s->pc, AGPU_ACCESS_FETCH, AGPU_FAULT_ALIGNMENT);
-            return AGPU_STOP_FAULT;
+        const uint8_t *p;
+        /* Same page and 4-byte aligned in one compare. */
+        if ((s->pc & ~in_page) == fetch_va) {
+            p = fetch_page + (s->pc & in_page);
+        } else {
+            if (s->pc & 3) {
+                a64_set_fault(s, s->pc, AGPU_ACCESS_FETCH, AGPU_FAULT_ALIGNMENT);
+                return AGPU_STOP_FAULT;
+            }
+            p = a64_translate(s, m, priv, s->pc, 4, AGPU_PROT_EXEC, AGPU_ACCESS_FETCH);
+            if (!p) return AGPU_STOP_FAULT;
+            fetch_va = s->pc & ~(in_page | 3);
+            fetch_page = p - (s->pc & in_page);
         }
-        const uint8_t *p = a64_translate(s, m, priv, s->pc, 4, AGPU_PROT_EXEC, AGPU_ACCESS_FETCH);
-        if (!p) return AGPU_STOP_FAULT;
         uint32_t insn = (uint32_t)a64_load_le(p, 4);
         uint32_t why = a64_exec(s, m, priv, insn, a64_decode_cached(dc, insn));
         if (why != A64_CONTINUE) {

@@ -473,6 +473,37 @@ int agpu_set_gprs(agpu_machine *m, uint32_t lane, const uint64_t regs[32])
     return m->ops->write_state(m, lane, 1, &s);
 }
 
+static int check_vreg(agpu_machine *m, uint32_t lane, uint32_t n, const void *p)
+{
+    int rc = check_lane(m, lane);
+    if (rc) return rc;
+    if (n > 31) return agpu_fail(m, AGPU_ERR_INVALID_ARGUMENT, "V register %u out of range (0 to 31)", n);
+    if (!p) return agpu_fail(m, AGPU_ERR_INVALID_ARGUMENT, "register buffer is NULL");
+    return AGPU_OK;
+}
+
+int agpu_get_vreg(agpu_machine *m, uint32_t lane, uint32_t n, void *out16)
+{
+    CHECK_MACHINE(m);
+    int rc = check_vreg(m, lane, n, out16);
+    if (rc) return rc;
+    a64_state s;
+    if ((rc = m->ops->read_state(m, lane, 1, &s))) return rc;
+    memcpy(out16, s.v[n], 16);
+    return AGPU_OK;
+}
+
+int agpu_set_vreg(agpu_machine *m, uint32_t lane, uint32_t n, const void *in16)
+{
+    CHECK_MACHINE(m);
+    int rc = check_vreg(m, lane, n, in16);
+    if (rc) return rc;
+    a64_state s;
+    if ((rc = m->ops->read_state(m, lane, 1, &s))) return rc;
+    memcpy(s.v[n], in16, 16);
+    return m->ops->write_state(m, lane, 1, &s);
+}
+
 uint64_t *agpu_gpr_view(agpu_machine *m, size_t *stride)
 {
     if (!m) return NULL;
