@@ -1,0 +1,99 @@
+/*
+ * a64_kernel.cu - the CUDA kernels of the cuda backend: one GPU thread per
+ * lane, running the same a64_run() the cpu backend runs (DESIGN decision 1).
+ *
+ * Nothing here says what an instruction does; that is a64_exec.h.  This file
+ * only moves a lane's state in and out of the thread and does the
+ * bookkeeping of a slice: how much of the execute's budget a lane has spent,
+ * and how many lanes still want to run.  It is compiled by nvcc into a
+ * fatbin (sm_XX SASS plus compute_XX PTX) that src/cuda.cmake embeds in the
+ * library and src/backend_cuda.c loads through the driver API.
+ */
+#include "a64_exec.h"
+
+/* A lane is still running after a slice when it stopped only for the slice's
+ * end and has budget left. */
+__device__ __forceinline__ static bool lane_runs_on(const agpu_lane_result *res, uint64_t budget)
+{
+    return res->stop.reason == AGPU_STOP_MAX_CYCLES && res->instructions < budget;
+}
+
+/*
+ * One slice of an execute: every lane still running runs at most `slice`
+ * more instructions of its budget.  first != 0 on the execute's first slice,
+ * when results[] holds nothing yet.  *live counts the lanes that will still
+ * run after this slice.  The lane state is copied into the thread (a local
+ * a64_state) and back: a64_run indexes r[] by register number, so the copy
+ * lives in local memory, which the hardware interleaves across a warp's
+ * threads (coalesced) and caches in L1.
+ */
+#define AGPU_SLICE_KERNEL(NAME, BOUNDS)                                                          \
+    extern "C" __global__ void BOUNDS NAME(a64_state *__restrict__ states,                      \
+                                           agpu_lane_result *__restrict__ results, a64_mem mem, \
+                                           uint8_t *priv_all, uint32_t n, uint64_t budget,       \
+                                           uint64_t slice, int first, unsigned *live)           \
+    {                                                                                            \
+        uint32_t l = blockIdx.x * blockDim.x + threadIdx.x;                                      \
+        bool alive = false;                                                                      \
+        if (l < n) {                                                                             \
+            agpu_lane_result *res = &results[l];                                                 \
+            if (first || lane_runs_on(res, budget)) {                                            \
+                uint64_t used = first ? 0 : res->instructions;                                   \
+                a64_state s = states[l];                                                         \
+                uint64_t before = s.icount, left = budget - used;                                \
+                uint8_t *priv = mem.priv_size ? priv_all + (size_t)l * mem.priv_size : 0;       \
+                uint32_t why = a64_run(&s, &mem, priv, left < slice ? left : slice, 0);          \
+                used += s.icount - before;                                                       \
+                states[l] = s;                                                                   \
+                res->instructions = used;                                                        \
+                res->pc = s.pc;                                                                  \
+                res->stop = s.stop;                                                              \
+                alive = why == AGPU_STOP_MAX_CYCLES && used < budget;                            \
+            }                                                                                    \
+        }                                                                                        \
+        /* One atomic per warp. */                                                               \
+        unsigned b = __ballot_sync(0xffffffffu, alive);                                          \
+        if ((threadIdx.x & 31) == 0 && b) atomicAdd(live, (unsigned)__popc(b));                  \
+    }
+
+/* Variants that differ only in the register cap the compiler works under
+ * (__launch_bounds__(threads, blocks per SM)): fewer registers buy more
+ * resident warps at the price of spills.  backend_cuda.c picks one
+ * (ARMGPU_CUDA_KERNEL chooses another); bench/gpu measures them all. */
+AGPU_SLICE_KERNEL(agpu_run_slice, __launch_bounds__(128))
+AGPU_SLICE_KERNEL(agpu_run_slice_r32, __launch_bounds__(128, 16))
+AGPU_SLICE_KERNEL(agpu_run_slice_r64, __launch_bounds__(128, 8))
+
+/* agpu_interrupt(): lanes that would have run on stop as INTERRUPTED, their
+ * state exact, so the next execute resumes them. */
+extern "C" __global__ void agpu_mark_interrupted(a64_state *states, agpu_lane_result *results,
+                                                 uint32_t n, uint64_t budget)
+{
+    uint32_t l = blockIdx.x * blockDim.x + threadIdx.x;
+    if (l >= n || !lane_runs_on(&results[l], budget)) return;
+    results[l].stop.reason = AGPU_STOP_INTERRUPTED;
+    states[l].stop.reason = AGPU_STOP_INTERRUPTED;
+}
+
+/* agpu_write_memory(AGPU_ALL_LANES) in the private region: len bytes at src
+ * (device memory) to offset off of every lane's region.  8 bytes at a time
+ * when everything is 8-byte aligned, else bytes. */
+extern "C" __global__ void agpu_broadcast(uint8_t *priv_all, uint64_t priv_size, uint64_t off,
+                                          const uint8_t *src, uint64_t len, uint32_t n)
+{
+    uint64_t stride = (uint64_t)gridDim.x * blockDim.x;
+    uint64_t i0 = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (((priv_size | off | len | (uintptr_t)src) & 7) == 0) {
+        uint64_t words = len / 8, total = words * n;
+        for (uint64_t i = i0; i < total; i += stride) {
+            uint64_t lane = i / words, w = i - lane * words;
+            *(uint64_t *)(priv_all + lane * priv_size + off + 8 * w) = ((const uint64_t *)src)[w];
+        }
+    } else {
+        uint64_t total = len * n;
+        for (uint64_t i = i0; i < total; i += stride) {
+            uint64_t lane = i / len, j = i - lane * len;
+            priv_all[lane * priv_size + off + j] = src[j];
+        }
+    }
+}
