@@ -22,6 +22,16 @@
 #include <string.h>
 #endif
 
+/* For large, rarely hot code (the SIMD&FP executor): kept out of line so its
+ * register demand does not lower the occupancy of the integer path. */
+#if defined(__CUDACC__)
+#define AGPU_COLD_FN static __host__ __device__ __noinline__
+#elif defined(__GNUC__)
+#define AGPU_COLD_FN static __attribute__((noinline, unused))
+#else
+#define AGPU_COLD_FN static
+#endif
+
 /* --------------------------------------------------------------- lane state */
 
 /* r[0..30] are X0-X30, r[31] is SP and r[32] is always zero: reading
@@ -52,6 +62,20 @@ typedef struct a64_state {
 #define A64_FPCR_MASK 0x07C80000ull /* AHP, DN, FZ, RMode, FZ16: the writable bits */
 #define A64_FPSR_MASK 0x0800009Full /* QC and the cumulative exception flags */
 #define A64_CNTFRQ 1000000000ull    /* CNTVCT_EL0 ticks once per retired instruction */
+
+/* The general-purpose registers r[0..32] of a64_state, through A64_GPR(s, n).
+ * With A64_GPU_SHARED_REGS defined, the cuda kernel keeps them in shared
+ * memory instead, laid out [register][thread] (a warp's accesses to one
+ * register hit 32 distinct banks); the kernel copies them in and out of the
+ * lane's a64_state around a64_run.  The rest of the state then has no
+ * indexed member the GPU code touches, so it can live in registers. */
+#if defined(__CUDA_ARCH__) && defined(A64_GPU_SHARED_REGS)
+#define A64_GPU_BLOCK 128
+__shared__ uint64_t a64_gpr_sh[33 * A64_GPU_BLOCK];
+#define A64_GPR(s, n) (a64_gpr_sh[(uint32_t)(n) * A64_GPU_BLOCK + threadIdx.x])
+#else
+#define A64_GPR(s, n) ((s)->r[n])
+#endif
 
 /* --------------------------------------------------------------- guest memory */
 
@@ -124,6 +148,26 @@ AGPU_FN uint8_t *a64_translate(a64_state *s, const a64_mem *m, uint8_t *priv, ui
 }
 
 /* ------------------------------------------------ loads, stores and atomics */
+
+/* An instruction fetch: p is 4-byte aligned.  On the GPU a plain load, which
+ * L1 may serve: a lane's own stores update what it fetches next, and another
+ * lane's code writes become visible after the fences a guest must execute
+ * anyway (its DMB/DSB, then ISB on the fetching side, see a64_isb).
+ * A64_GPU_VOLATILE_FETCH=1 restores the L2 round trip (measurements only). */
+AGPU_FN uint32_t a64_fetch32(const uint8_t *p)
+{
+#if defined(__CUDA_ARCH__)
+#if defined(A64_GPU_VOLATILE_FETCH) && A64_GPU_VOLATILE_FETCH
+    return *(const volatile uint32_t *)p;
+#else
+    return *(const uint32_t *)p;
+#endif
+#else
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+#endif
+}
 
 AGPU_FN uint64_t a64_load_le(const uint8_t *p, uint32_t size)
 {
@@ -247,6 +291,16 @@ AGPU_FN void a64_fence(void)
     __threadfence();
 #else
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+/* ISB: later fetches see code that other lanes wrote before their barriers.
+ * The host's caches are coherent with its fetch path (a64_fetch32 is a
+ * load); on the GPU a fence discards L1 lines that plain fetches may hold. */
+AGPU_FN void a64_isb(void)
+{
+#if defined(__CUDA_ARCH__)
+    __threadfence();
 #endif
 }
 

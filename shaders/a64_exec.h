@@ -75,10 +75,10 @@ AGPU_FN uint64_t a64_smulh(uint64_t a, uint64_t b)
 
 /* ------------------------------------------------------------- registers */
 
-AGPU_FN uint64_t X(const a64_state *s, uint32_t n) { return s->r[n + (n == 31)]; }      /* 31 = XZR */
-AGPU_FN uint64_t XSP(const a64_state *s, uint32_t n) { return s->r[n]; }                /* 31 = SP  */
-AGPU_FN void set_X(a64_state *s, uint32_t n, uint64_t v) { if (n != 31) s->r[n] = v; }  /* 31 = XZR */
-AGPU_FN void set_XSP(a64_state *s, uint32_t n, uint64_t v) { s->r[n] = v; }             /* 31 = SP  */
+AGPU_FN uint64_t X(const a64_state *s, uint32_t n) { return A64_GPR(s, n + (n == 31)); }      /* 31 = XZR */
+AGPU_FN uint64_t XSP(const a64_state *s, uint32_t n) { return A64_GPR(s, n); }                /* 31 = SP  */
+AGPU_FN void set_X(a64_state *s, uint32_t n, uint64_t v) { if (n != 31) A64_GPR(s, n) = v; }  /* 31 = XZR */
+AGPU_FN void set_XSP(a64_state *s, uint32_t n, uint64_t v) { A64_GPR(s, n) = v; }             /* 31 = SP  */
 
 /* Writes a result of datasize bits: 32-bit results zero-extend. */
 AGPU_FN void set_Xd(a64_state *s, uint32_t n, uint64_t v, int sf)
@@ -612,6 +612,7 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
         a64_fence();
         break;
     case A64_OP_ISB:
+        a64_isb();
         break;
     case A64_OP_SYS: {
         uint32_t op1 = (uint32_t)a64_bits(insn, 18, 16), crn = (uint32_t)a64_bits(insn, 15, 12);
@@ -934,7 +935,9 @@ AGPU_FN uint32_t a64_decode_cached(a64_dcache *dc, uint32_t insn)
 AGPU_FN uint32_t a64_run(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t budget,
                          a64_dcache *dc)
 {
-    uint64_t end = s->icount + budget;
+    /* The count lives in a local while the loop runs (s->icount is only
+     * stored, for CNTVCT_EL0), so no load of it sits on every step's path. */
+    uint64_t ic = s->icount, end = ic + budget;
     s->stop.reason = AGPU_STOP_NONE;
     s->stop.imm = 0;
     s->stop.encoding = 0;
@@ -945,10 +948,13 @@ AGPU_FN uint32_t a64_run(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t
      * run, so a fetch from the same page needs no new translation.  The
      * word itself is read every time, so rewritten code is always seen. */
     const uint64_t in_page = ((uint64_t)1 << A64_PAGE_SHIFT) - 4;
-    uint64_t fetch_va = 1; /* never matches: a page address has bit 0 clear */
+    /* Never matches: pc & ~in_page has bits 2-11 clear.  (1 matched a PC of
+     * 0x1-0xffd with bit 0 set and fetched through the NULL fetch_page.) */
+    uint64_t fetch_va = 4;
     const uint8_t *fetch_page = 0;
-    while (s->icount != end) {
+    while (ic != end) {
         const uint8_t *p;
+        s->icount = ic; /* exact at any stop, and for CNTVCT_EL0 */
         /* Same page and 4-byte aligned in one compare. */
         if ((s->pc & ~in_page) == fetch_va) {
             p = fetch_page + (s->pc & in_page);
@@ -962,15 +968,16 @@ AGPU_FN uint32_t a64_run(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t
             fetch_va = s->pc & ~(in_page | 3);
             fetch_page = p - (s->pc & in_page);
         }
-        uint32_t insn = (uint32_t)a64_load_le(p, 4);
+        uint32_t insn = a64_fetch32(p);
         uint32_t why = a64_exec(s, m, priv, insn, a64_decode_cached(dc, insn));
         if (why != A64_CONTINUE) {
             s->stop.encoding = insn;
-            if (why == AGPU_STOP_SYSCALL) s->icount++;
+            if (why == AGPU_STOP_SYSCALL) s->icount = ic + 1;
             return why;
         }
-        s->icount++;
+        ic++;
     }
+    s->icount = ic;
     s->stop.reason = AGPU_STOP_MAX_CYCLES;
     return AGPU_STOP_MAX_CYCLES;
 }

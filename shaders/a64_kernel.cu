@@ -9,6 +9,11 @@
  * fatbin (sm_XX SASS plus compute_XX PTX) that src/cuda.cmake embeds in the
  * library and src/backend_cuda.c loads through the driver API.
  */
+/* X0-X30 and SP in shared memory (a64_core.h, A64_GPR): measured faster
+ * than local memory (docs/cuda.md); -DA64_GPU_NO_SHARED_REGS turns it off. */
+#if !defined(A64_GPU_NO_SHARED_REGS) && !defined(A64_GPU_SHARED_REGS)
+#define A64_GPU_SHARED_REGS 1
+#endif
 #include "a64_exec.h"
 
 /* A lane is still running after a slice when it stopped only for the slice's
@@ -16,6 +21,29 @@
 __device__ __forceinline__ static bool lane_runs_on(const agpu_lane_result *res, uint64_t budget)
 {
     return res->stop.reason == AGPU_STOP_MAX_CYCLES && res->instructions < budget;
+}
+
+/* With A64_GPU_SHARED_REGS (a64_core.h) X0-X30, SP and the zero register
+ * live in shared memory while a64_run runs: copied in before, out after.
+ * Blocks are then exactly A64_GPU_BLOCK threads (backend_cuda.c's
+ * CUDA_BLOCK). */
+__device__ __forceinline__ static void regs_in(a64_state *s)
+{
+#if defined(A64_GPU_SHARED_REGS)
+    for (uint32_t i = 0; i < 32; i++) A64_GPR(s, i) = s->r[i];
+    A64_GPR(s, 32) = 0;
+#else
+    (void)s;
+#endif
+}
+
+__device__ __forceinline__ static void regs_out(a64_state *s)
+{
+#if defined(A64_GPU_SHARED_REGS)
+    for (uint32_t i = 0; i < 32; i++) s->r[i] = A64_GPR(s, i);
+#else
+    (void)s;
+#endif
 }
 
 /*
@@ -42,7 +70,9 @@ __device__ __forceinline__ static bool lane_runs_on(const agpu_lane_result *res,
                 a64_state s = states[l];                                                         \
                 uint64_t before = s.icount, left = budget - used;                                \
                 uint8_t *priv = mem.priv_size ? priv_all + (size_t)l * mem.priv_size : 0;       \
+                regs_in(&s);                                                                     \
                 uint32_t why = a64_run(&s, &mem, priv, left < slice ? left : slice, 0);          \
+                regs_out(&s);                                                                    \
                 used += s.icount - before;                                                       \
                 states[l] = s;                                                                   \
                 res->instructions = used;                                                        \

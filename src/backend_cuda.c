@@ -42,6 +42,7 @@ typedef unsigned long long CUdeviceptr;
 #define CUDA_SUCCESS 0
 #define CUDA_ERROR_OUT_OF_MEMORY 2
 #define CUDA_ERROR_NO_DEVICE 100
+#define CUDA_ERROR_FILE_NOT_FOUND 301
 #define CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT 16
 #define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR 75
 #define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR 76
@@ -201,7 +202,7 @@ int agpu_cuda_probe(char *why, size_t why_len)
 
 /* Threads per block: small blocks let the scheduler pack SMs tightly at any
  * register count. */
-#define CUDA_BLOCK 128u
+#define CUDA_BLOCK 128u /* = A64_GPU_BLOCK in shaders/a64_core.h (shared-memory registers) */
 
 /* Each launch aims to last about this long; the slice length (instructions
  * per lane per launch) adapts to it. */
@@ -271,6 +272,26 @@ static int dev_alloc(agpu_machine *m, CUdeviceptr *p, uint64_t bytes, const char
     return AGPU_OK;
 }
 
+/* The kernel image: the fatbin built into the library, or, for measuring
+ * kernel variants without relinking, the file ARMGPU_CUDA_FATBIN names
+ * (read once, kept for the life of the process).  NULL if unreadable. */
+static const void *cuda_kernel_image(void)
+{
+    const char *path = getenv("ARMGPU_CUDA_FATBIN");
+    if (!path || !*path) return agpu_a64_fatbin;
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    unsigned char *buf = NULL;
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (buf = malloc((size_t)n)) && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf; /* never freed: the module lives as long as the process */
+}
+
 static int cuda_create(agpu_machine *m)
 {
     cuda_impl *c = calloc(1, sizeof *c);
@@ -285,7 +306,13 @@ static int cuda_create(agpu_machine *m)
             step = "cuCtxSetCurrent";
             if ((r = cu.CtxSetCurrent(ctx)) == CUDA_SUCCESS) {
                 step = "loading the kernel (cuModuleLoadData)";
-                if ((r = cu.ModuleLoadData(&cu_mod, agpu_a64_fatbin)) == CUDA_SUCCESS) cu_ctx = ctx;
+                const void *image = cuda_kernel_image();
+                if (!image) {
+                    step = "reading ARMGPU_CUDA_FATBIN";
+                    r = CUDA_ERROR_FILE_NOT_FOUND;
+                } else if ((r = cu.ModuleLoadData(&cu_mod, image)) == CUDA_SUCCESS) {
+                    cu_ctx = ctx;
+                }
             }
             if (!cu_ctx) cu.DevicePrimaryCtxRelease(cu_dev);
         }

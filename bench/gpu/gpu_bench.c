@@ -17,7 +17,9 @@
  * The A64 words are given with their assembly; tests/gpu/run_all.sh and the
  * test suite check the encodings with the GNU assembler (see ENCODINGS).
  *
- * Usage: gpu_bench [--backend cuda|cpu] [--quick] [--max-lanes N]
+ * Usage: gpu_bench [--backend cuda|cpu] [--quick] [--brief] [--max-lanes N]
+ * (--brief: 1 lane and the full-occupancy lane counts, no kernel variants,
+ * no tiny executes; for comparing kernel builds, see ARMGPU_CUDA_FATBIN)
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -45,7 +47,7 @@ static const uint32_t STR_LOOP[] = {
 };
 
 static agpu_backend backend = AGPU_BACKEND_CUDA;
-static int quick;
+static int quick, brief;
 
 static double now_s(void)
 {
@@ -233,6 +235,7 @@ int main(int argc, char **argv)
     uint32_t max_lanes = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--brief")) quick = brief = 1;
         else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
             if (agpu_backend_from_name(argv[++i], &backend)) {
                 fprintf(stderr, "gpu_bench: unknown backend %s\n", argv[i]);
@@ -241,7 +244,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--max-lanes") && i + 1 < argc) {
             max_lanes = (uint32_t)strtoul(argv[++i], NULL, 0);
         } else {
-            fprintf(stderr, "usage: gpu_bench [--backend cuda|cpu] [--quick] [--max-lanes N]\n");
+            fprintf(stderr, "usage: gpu_bench [--backend cuda|cpu] [--quick] [--brief] [--max-lanes N]\n");
             return 2;
         }
     }
@@ -263,7 +266,7 @@ int main(int argc, char **argv)
     uint32_t lanes_list[64];
     int nl = 0;
     lanes_list[nl++] = 1;
-    for (uint32_t l = 8; l <= max_lanes && nl < 60; l *= 2) lanes_list[nl++] = l;
+    for (uint32_t l = 8; !brief && l <= max_lanes && nl < 60; l *= 2) lanes_list[nl++] = l;
     if (backend == AGPU_BACKEND_CUDA) {
         if (full / 2 <= max_lanes) lanes_list[nl++] = full / 2;
         if (full <= max_lanes) lanes_list[nl++] = full;
@@ -283,7 +286,7 @@ int main(int argc, char **argv)
 
     printf("\n== kernel variants (alu loop, %u lanes) ==\n", best_lanes);
     static const char *const variants[] = {"agpu_run_slice", "agpu_run_slice_r32", "agpu_run_slice_r64"};
-    if (backend == AGPU_BACKEND_CUDA) {
+    if (backend == AGPU_BACKEND_CUDA && !brief) {
         for (int v = 0; v < 3; v++) {
             setenv("ARMGPU_CUDA_KERNEL", variants[v], 1);
             run_result r = measure(best_lanes, ALU, target);
@@ -299,8 +302,8 @@ int main(int argc, char **argv)
     run_result sp = measure(best_lanes, STR_PRIV, target);
     printf("%-22s %14.4g instr/s\n", "str-priv", sp.per_s);
 
-    double tiny1 = tiny_execute_us(1);
-    double tinyf = tiny_execute_us(best_lanes);
+    double tiny1 = brief ? 0 : tiny_execute_us(1);
+    double tinyf = brief ? 0 : tiny_execute_us(best_lanes);
     printf("\n== one execute with budget 1 (median of 2000) ==\n");
     printf("%10u lanes %10.1f us\n%10u lanes %10.1f us\n", 1u, tiny1, best_lanes, tinyf);
 
