@@ -12,27 +12,15 @@
 /* Returned by a sub-executor for an op it does not implement. */
 #define A64_NOT_MINE 0xffffffffu
 
-#if __has_include("a64_fp.h")
 #include "a64_fp.h"
-#define A64_HAVE_FP 1
-#endif
-#if __has_include("a64_simd.h")
 #include "a64_simd.h"
-#define A64_HAVE_SIMD 1
-#endif
 
-AGPU_FN uint32_t a64_exec_fpsimd(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_t insn, uint32_t op)
+AGPU_COLD_FN uint32_t a64_exec_fpsimd(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_t insn, uint32_t op)
 {
-    uint32_t r = A64_NOT_MINE;
-#ifdef A64_HAVE_FP
-    r = a64_exec_fp(s, m, priv, insn, op);
+    uint32_t r = a64_exec_fp(s, m, priv, insn, op);
     if (r != A64_NOT_MINE) return r;
-#endif
-#ifdef A64_HAVE_SIMD
     r = a64_exec_simd(s, m, priv, insn, op);
     if (r != A64_NOT_MINE) return r;
-#endif
-    (void)m, (void)priv, (void)op, (void)r;
     return a64_undefined(s, insn);
 }
 

@@ -558,6 +558,435 @@ static uint32_t g_3src(gen_ctx *c)
 
 /* ----------------------------------------------------------------- table */
 
+/* ------------------------------------- SIMD&FP loads/stores, Advanced SIMD */
+
+void gen_vvalue(rng *r, uint64_t v[2])
+{
+    uint32_t k = rnd(r, 8);
+    if (k < 3) {
+        v[0] = rng_next(r);
+        v[1] = rng_next(r);
+        return;
+    }
+    if (k < 5) {
+        v[0] = gen_value(r);
+        v[1] = gen_value(r);
+        return;
+    }
+    /* Elements of one size, each at a boundary or small. */
+    uint32_t bits = 8u << rnd(r, 4);
+    uint64_t m = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    for (int w = 0; w < 2; w++) {
+        uint64_t x = 0;
+        for (uint32_t pos = 0; pos < 64; pos += bits) {
+            uint64_t e;
+            switch (rnd(r, 8)) {
+            case 0: e = 0; break;
+            case 1: e = 1; break;
+            case 2: e = m; break;
+            case 3: e = m >> 1; break;                 /* signed max */
+            case 4: e = (m >> 1) + 1; break;           /* signed min */
+            case 5: e = rnd(r, 64); break;             /* small: shift counts, table indices */
+            case 6: e = (m >> 1) + rnd(r, 3) - 1; break;
+            default: e = rng_next(r); break;
+            }
+            x |= (e & m) << pos;
+        }
+        v[w] = x;
+    }
+}
+
+/* A V register: any of the 32. */
+static uint32_t v_reg(gen_ctx *c) { return rnd(c->r, 32); }
+
+/* Vector and scalar-SIMD floating point (S and D elements) in the simd.*
+ * groups: operands biased like the scalar FP generators (gen_fpvalue), and
+ * a random FPCR (rounding mode, FZ, DN, AHP). */
+static void vfp_src(gen_ctx *c, uint32_t n, int fmt)
+{
+    if (!c->v) return;
+    for (int w = 0; w < 2; w++) {
+        uint64_t x = 0;
+        for (int pos = 0; pos < 64; pos += fmt) x |= gen_fpvalue(c->r, fmt) << pos;
+        c->v[n][w] = x;
+    }
+}
+
+static void vfp_env(gen_ctx *c)
+{
+    if (c->fpcr) {
+        uint64_t f = (uint64_t)rnd(c->r, 4) << 22;
+        if (chance(c->r, 30)) f |= 1ull << 24; /* FZ */
+        if (chance(c->r, 30)) f |= 1ull << 25; /* DN */
+        if (chance(c->r, 20)) f |= 1ull << 26; /* AHP */
+        if (chance(c->r, 30)) f |= 1ull << 19; /* FZ16 */
+        *c->fpcr = f;
+    }
+    if (c->fpsr && chance(c->r, 85)) *c->fpsr = 0;
+}
+
+/* Three V registers with FP values of fmt bits; returns them in r[3]. */
+static void vfp_regs(gen_ctx *c, uint32_t *r, int fmt)
+{
+    for (int i = 0; i < 3; i++) {
+        r[i] = v_reg(c);
+        vfp_src(c, r[i], fmt);
+    }
+    vfp_env(c);
+}
+
+/* Three same, FP: 0 Q U 01110 a sz 1 Rm opcode 1 Rn Rd (key = U:a:opcode). */
+static uint32_t g_simd_fp3same(gen_ctx *c, int scalar)
+{
+    static const uint8_t vk[] = {0x18, 0x38, 0x19, 0x39, 0x1a, 0x3a, 0x1b, 0x1c, 0x1e, 0x3e, 0x1f, 0x3f,
+                                 0x58, 0x78, 0x5a, 0x7a, 0x5b, 0x5c, 0x7c, 0x5d, 0x7d, 0x5e, 0x7e, 0x5f};
+    static const uint8_t sk[] = {0x1b, 0x1c, 0x1f, 0x3f, 0x5c, 0x5d, 0x7a, 0x7c, 0x7d};
+    uint32_t key = scalar ? sk[rnd(c->r, sizeof sk)] : vk[rnd(c->r, sizeof vk)], sz = rnd(c->r, 2), r[3];
+    uint32_t Q = scalar ? 1 : (sz ? 1 : rnd(c->r, 2));
+    vfp_regs(c, r, sz ? 64 : 32);
+    return (scalar ? 0x5e200400u : (Q << 30) | 0x0e200400u) | ((key >> 6) << 29) | (((key >> 5) & 1) << 23) |
+           (sz << 22) | (r[0] << 16) | ((key & 31) << 11) | (r[1] << 5) | r[2];
+}
+
+/* Two-register misc, FP: 0 Q U 01110 a sz 10000 opcode 10 Rn Rd. */
+static uint32_t g_simd_fp2misc(gen_ctx *c, int scalar)
+{
+    static const uint8_t vk[] = {0x2c, 0x6c, 0x2d, 0x6d, 0x2e, 0x2f, 0x6f, 0x18, 0x38, 0x58, 0x79, 0x19, 0x39,
+                                 0x59, 0x1a, 0x3a, 0x5a, 0x7a, 0x1b, 0x3b, 0x5b, 0x7b, 0x1c, 0x5c, 0x1d, 0x5d,
+                                 0x3d, 0x7d, 0x7f, 0x16, 0x56, 0x17, 0x3c, 0x7c};
+    static const uint8_t sk[] = {0x2c, 0x6c, 0x2d, 0x6d, 0x2e, 0x1a, 0x3a, 0x5a, 0x7a, 0x1b, 0x3b, 0x5b, 0x7b,
+                                 0x1c, 0x5c, 0x1d, 0x5d, 0x3d, 0x7d, 0x3f, 0x56};
+    uint32_t key = scalar ? sk[rnd(c->r, sizeof sk)] : vk[rnd(c->r, sizeof vk)], sz = rnd(c->r, 2), r[3];
+    if (key == 0x56) sz = 1; /* FCVTXN: D to S only */
+    if (key == 0x3c || key == 0x7c) sz = 0; /* URECPE, URSQRTE: 32-bit only */
+    uint32_t Q = scalar ? 1 : ((sz && key != 0x16 && key != 0x56 && key != 0x17) ? 1 : rnd(c->r, 2));
+    int fmt = sz ? 64 : 32;
+    if (key == 0x17) fmt = sz ? 32 : 16;          /* FCVTL reads the narrow format */
+    vfp_regs(c, r, fmt);
+    if ((key == 0x1d || key == 0x5d) && c->v && chance(c->r, 50)) { /* SCVTF, UCVTF: integers */
+        c->v[r[1]][0] = gen_value(c->r);
+        c->v[r[1]][1] = gen_value(c->r);
+    }
+    return (scalar ? 0x5e200800u : (Q << 30) | 0x0e200800u) | ((key >> 6) << 29) | (((key >> 5) & 1) << 23) |
+           (sz << 22) | ((key & 31) << 12) | (r[1] << 5) | r[2];
+}
+
+/* FMAXNMV, FMINNMV, FMAXV, FMINV (4S): 0 1 1 01110 a 0 11000 opcode 10 Rn Rd;
+ * scalar pairwise: 01 1 11110 a sz 11000 opcode 10 Rn Rd. */
+static uint32_t g_simd_fp_reduce(gen_ctx *c, int pairwise)
+{
+    static const uint8_t k[] = {0x4c, 0x6c, 0x4f, 0x6f, 0x4d};
+    uint32_t key = k[rnd(c->r, pairwise ? 5 : 4)], sz = pairwise ? rnd(c->r, 2) : 0, r[3];
+    vfp_regs(c, r, sz ? 64 : 32);
+    return (pairwise ? 0x7e300800u : 0x6e300800u) | (((key >> 5) & 1) << 23) | (sz << 22) | ((key & 31) << 12) |
+           (r[1] << 5) | r[2];
+}
+
+/* FMLA, FMLS, FMUL, FMULX (by element): 0 Q U 01111 1 sz L M Rm opcode H 0 Rn Rd. */
+static uint32_t g_simd_fp_elem(gen_ctx *c, int scalar)
+{
+    static const uint8_t ops[][2] = {{0, 1}, {0, 5}, {0, 9}, {1, 9}};
+    const uint8_t *op = ops[rnd(c->r, 4)];
+    uint32_t sz = rnd(c->r, 2), Q = scalar ? 1 : (sz ? 1 : rnd(c->r, 2)), L = sz ? 0 : rnd(c->r, 2), r[3];
+    vfp_regs(c, r, sz ? 64 : 32);
+    return (scalar ? 0x5f800000u : (Q << 30) | 0x0f800000u) | ((uint32_t)op[0] << 29) | (sz << 22) | (L << 21) |
+           (r[0] << 16) | ((uint32_t)op[1] << 12) | (rnd(c->r, 2) << 11) | (r[1] << 5) | r[2];
+}
+
+/* SCVTF, UCVTF, FCVTZS, FCVTZU (fixed point): 0 Q U 011110 immh immb opcode 1 Rn Rd. */
+static uint32_t g_simd_fp_fixed(gen_ctx *c, int scalar)
+{
+    uint32_t sz = rnd(c->r, 2), Q = scalar ? 1 : (sz ? 1 : rnd(c->r, 2)), opcode = chance(c->r, 50) ? 0x1c : 0x1f;
+    uint32_t immhb = sz ? 64 + rnd(c->r, 64) : 32 + rnd(c->r, 32), r[3];
+    vfp_regs(c, r, sz ? 64 : 32);
+    if (opcode == 0x1c && c->v && chance(c->r, 50)) c->v[r[1]][0] = gen_value(c->r);
+    return (scalar ? 0x5f000400u : (Q << 30) | 0x0f000400u) | (rnd(c->r, 2) << 29) | (immhb << 16) |
+           (opcode << 11) | (r[1] << 5) | r[2];
+}
+
+/* C4.1.88 Load/store register (SIMD&FP), unsigned offset, unscaled, pre-
+ * and post-index, register offset; load/store pair (SIMD&FP); LDR (literal,
+ * SIMD&FP).  scale 0..4 names B, H, S, D, Q: size = scale<1:0>, opc<1> = scale<2>. */
+static uint32_t g_simd_ldst(gen_ctx *c)
+{
+    uint32_t form = rnd(c->r, 7), L = rnd(c->r, 2), rt = v_reg(c);
+    if (form == 5) { /* pair: opc 00 S, 01 D, 10 Q; type 00 NP, 01 post, 10 offset, 11 pre */
+        uint32_t opc = rnd(c->r, 3), type = rnd(c->r, 4), bytes = 4u << opc, rt2;
+        int wb = type == 1 || type == 3;
+        uint32_t rn = wb ? r_wbase(c) : r_base(c);
+        int32_t imm7 = c->prog ? (int32_t)rnd(c->r, 17) - 8 : (int32_t)rnd(c->r, 128) - 64;
+        do rt2 = v_reg(c); while (L && rt2 == rt); /* LDP Rt == Rt2: CONSTRAINED UNPREDICTABLE */
+        point(c, rn, type == 1 ? 0 : (int64_t)imm7 * bytes, 2 * bytes, 0);
+        return (opc << 30) | 0x2c000000u | (type << 23) | (L << 22) | (((uint32_t)imm7 & 0x7f) << 15) |
+               (rt2 << 10) | (rn << 5) | rt;
+    }
+    if (form == 6) { /* literal: opc 00 S, 01 D, 10 Q */
+        int32_t words = (int32_t)rnd(c->r, 0x600) - 0x1fc;
+        return (rnd(c->r, 3) << 30) | 0x1c000000u | (((uint32_t)words & 0x7ffff) << 5) | rt;
+    }
+    uint32_t scale = rnd(c->r, 5), size = scale & 3, opc = ((scale >> 2) << 1) | L, bytes = 1u << scale;
+    uint32_t head = (size << 30) | (opc << 22) | rt;
+    if (form == 0) { /* unsigned offset */
+        uint32_t rn = r_base(c);
+        uint32_t imm12 = c->prog ? rnd(c->r, 0x400u >> scale) : (chance(c->r, 80) ? rnd(c->r, 0x200) : rnd(c->r, 4096));
+        point(c, rn, (int64_t)imm12 << scale, bytes, 0);
+        return head | 0x3d000000u | (imm12 << 10) | (rn << 5);
+    }
+    if (form <= 3) { /* op: 00 unscaled, 01 post-index, 11 pre-index */
+        uint32_t op = form == 1 ? 0 : form == 2 ? 1 : 3;
+        int wb = op != 0;
+        uint32_t rn = wb ? r_wbase(c) : r_base(c);
+        int32_t imm = imm9(c);
+        point(c, rn, op == 1 ? 0 : imm, bytes, 0);
+        return head | 0x3c000000u | (((uint32_t)imm & 0x1ff) << 12) | (op << 10) | (rn << 5);
+    }
+    { /* register offset: option UXTW, LSL, SXTW, SXTX */
+        static const uint32_t opts[] = {2, 3, 6, 7};
+        uint32_t option = opts[rnd(c->r, 4)], S = rnd(c->r, 2), rn = r_base(c);
+        uint32_t rm = c->prog ? PROG_ROFF : r_src(c);
+        if (!c->prog && rm != 31 && rm != rn) {
+            int shift = S ? (int)scale : 0;
+            int64_t k = (int64_t)rnd(c->r, 512) - ((option & 4) ? 256 : 0);
+            uint64_t hi = (option & 1) ? 0 : (rng_next(c->r) & 0xffffffff00000000ull);
+            c->x[rm] = (option & 1) ? (uint64_t)k : (hi | (uint32_t)k);
+            if (option == 3 && k < 0) c->x[rm] = (uint64_t)k;
+            point(c, rn, k * ((int64_t)1 << shift), bytes, 0);
+        } else if (!c->prog && rn != 31) {
+            c->x[rn] = pick_addr(c, bytes, 0);
+        }
+        return head | 0x3c200800u | (rm << 16) | (option << 13) | (S << 12) | (rn << 5);
+    }
+}
+
+/* C4.1.88 Advanced SIMD load/store multiple structures (post-indexed) and
+ * single structure (post-indexed): 0 Q 0011 0 P 0 L ... / 0 Q 0011 0 P 1 L R ... */
+static uint32_t g_simd_struct(gen_ctx *c)
+{
+    uint32_t Q = rnd(c->r, 2), L = rnd(c->r, 2), post = rnd(c->r, 2), rt = v_reg(c), total, w;
+    if (chance(c->r, 50)) {
+        static const uint32_t ops[] = {0x0, 0x2, 0x4, 0x6, 0x7, 0x8, 0xa};
+        static const uint32_t regs[] = {4, 4, 3, 3, 1, 2, 2};
+        uint32_t i, size;
+        for (;;) {
+            i = rnd(c->r, 7);
+            size = rnd(c->r, 4);
+            if (!(size == 3 && !Q && (ops[i] == 0 || ops[i] == 4 || ops[i] == 8))) break;
+        }
+        total = regs[i] * (Q ? 16u : 8u);
+        w = (Q << 30) | 0x0c000000u | (post << 23) | (L << 22) | (ops[i] << 12) | (size << 10) | rt;
+    } else {
+        uint32_t scale = rnd(c->r, 4), R = rnd(c->r, 2), sel = rnd(c->r, 2), S = rnd(c->r, 2), size = rnd(c->r, 4);
+        uint32_t ebytes;
+        switch (scale) {
+        case 0: ebytes = 1; break;
+        case 1: size &= 2; ebytes = 2; break;
+        case 2: size &= 1; if (size) S = 0; ebytes = size ? 8 : 4; break;
+        default: L = 1; S = 0; ebytes = 1u << size; break; /* LDnR */
+        }
+        total = (((sel << 1) | R) + 1) * ebytes;
+        w = (Q << 30) | 0x0d000000u | (post << 23) | (L << 22) | (R << 21) | (((scale << 1) | sel) << 13) |
+            (S << 12) | (size << 10) | rt;
+    }
+    uint32_t rn = post ? r_wbase(c) : r_base(c), rm = 0;
+    if (post) rm = c->prog ? (chance(c->r, 50) ? 31 : PROG_ROFF) : (chance(c->r, 50) ? 31 : r_src(c));
+    point(c, rn, 0, total, 0);
+    if (post && !c->prog && rm != 31 && rm != rn) c->x[rm] = (uint64_t)(int64_t)((int)rnd(c->r, 256) - 128);
+    return w | (rm << 16) | (rn << 5);
+}
+
+/* C4.1.90 Advanced SIMD table lookup, permute, extract. */
+static uint32_t g_simd_permute(gen_ctx *c)
+{
+    uint32_t Q = rnd(c->r, 2), rd = v_reg(c), rn = v_reg(c), rm = v_reg(c), k = rnd(c->r, 3);
+    if (k == 0) /* TBL, TBX: 0 Q 001110 00 0 Rm 0 len op 00 Rn Rd */
+        return (Q << 30) | 0x0e000000u | (rm << 16) | (rnd(c->r, 4) << 13) | (rnd(c->r, 2) << 12) | (rn << 5) | rd;
+    if (k == 1) { /* UZP1 TRN1 ZIP1 UZP2 TRN2 ZIP2: 0 Q 001110 size 0 Rm 0 opcode 10 Rn Rd */
+        static const uint32_t ops[] = {1, 2, 3, 5, 6, 7};
+        uint32_t size = rnd(c->r, Q ? 4 : 3);
+        return (Q << 30) | 0x0e000000u | (size << 22) | (rm << 16) | (ops[rnd(c->r, 6)] << 12) | (2u << 10) |
+               (rn << 5) | rd;
+    }
+    /* EXT: 0 Q 101110 00 0 Rm 0 imm4 0 Rn Rd */
+    return (Q << 30) | 0x2e000000u | (rm << 16) | (rnd(c->r, Q ? 16 : 8) << 11) | (rn << 5) | rd;
+}
+
+/* imm5 for element size `size` and a random index. */
+static uint32_t imm5_for(gen_ctx *c, uint32_t size)
+{
+    return ((rnd(c->r, 16u >> size) << 1 | 1) << size) & 31;
+}
+
+/* C4.1.90 Advanced SIMD copy: 0 Q op 01110000 imm5 0 imm4 1 Rn Rd. */
+static uint32_t g_simd_copy(gen_ctx *c)
+{
+    uint32_t Q = rnd(c->r, 2), op = 0, imm4, size, rd, rn;
+    switch (rnd(c->r, 6)) {
+    case 0: /* DUP (element) */
+        size = rnd(c->r, Q ? 4 : 3); imm4 = 0; rd = v_reg(c); rn = v_reg(c); break;
+    case 1: /* DUP (general) */
+        size = rnd(c->r, Q ? 4 : 3); imm4 = 1; rd = v_reg(c); rn = r_src(c); break;
+    case 2: /* INS (general) */
+        Q = 1; size = rnd(c->r, 4); imm4 = 3; rd = v_reg(c); rn = r_src(c); break;
+    case 3: /* SMOV */
+        size = rnd(c->r, Q ? 3 : 2); imm4 = 5; rd = r_dzr(c); rn = v_reg(c); break;
+    case 4: /* UMOV */
+        size = Q ? 3 : rnd(c->r, 3); imm4 = 7; rd = r_dzr(c); rn = v_reg(c); break;
+    default: /* INS (element): imm4 = index2 << size, the low bits ignored */
+        Q = 1; op = 1; size = rnd(c->r, 4); imm4 = rnd(c->r, 16); rd = v_reg(c); rn = v_reg(c); break;
+    }
+    return (Q << 30) | (op << 29) | 0x0e000000u | (imm5_for(c, size) << 16) | (imm4 << 11) | (1u << 10) |
+           (rn << 5) | rd;
+}
+
+/* C4.1.90 Advanced SIMD three same (integer): 0 Q U 01110 size 1 Rm opcode 1 Rn Rd. */
+static uint32_t g_simd_3same(gen_ctx *c)
+{
+    if (chance(c->r, 35)) return g_simd_fp3same(c, 0);
+    static const uint8_t ops[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+                                  0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17};
+    uint32_t Q = rnd(c->r, 2), U = rnd(c->r, 2), opcode = ops[rnd(c->r, sizeof ops)], size;
+    int any = opcode == 0x01 || opcode == 0x05 || opcode == 0x06 || opcode == 0x07 || opcode == 0x08 ||
+              opcode == 0x09 || opcode == 0x0a || opcode == 0x0b || opcode == 0x10 || opcode == 0x11 ||
+              opcode == 0x17;
+    if (opcode == 0x17) U = 0;
+    if (opcode == 0x16) size = 1 + rnd(c->r, 2); /* SQDMULH, SQRDMULH: H, S */
+    else if (opcode == 0x03) size = rnd(c->r, 4);
+    else if (opcode == 0x13 && U) size = 0;
+    else size = rnd(c->r, (any && Q) ? 4 : 3);
+    return (Q << 30) | (U << 29) | 0x0e200400u | (size << 22) | (v_reg(c) << 16) | (opcode << 11) |
+           (v_reg(c) << 5) | v_reg(c);
+}
+
+/* C4.1.90 Advanced SIMD three different: 0 Q U 01110 size 1 Rm opcode 00 Rn Rd. */
+static uint32_t g_simd_3diff(gen_ctx *c)
+{
+    static const uint8_t ops[] = {0x0, 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8, 0xa, 0xc, 0x9, 0xb, 0xd, 0xe};
+    uint32_t opcode = ops[rnd(c->r, sizeof ops)], U = rnd(c->r, 2), size = rnd(c->r, 3);
+    if (opcode == 0x9 || opcode == 0xb || opcode == 0xd) U = 0, size = 1 + rnd(c->r, 2); /* SQDML*L, SQDMULL */
+    if (opcode == 0xe) U = 0, size = chance(c->r, 50) ? 0 : 3;                           /* PMULL 8H, 1Q */
+    return (rnd(c->r, 2) << 30) | (U << 29) | 0x0e200000u | (size << 22) | (v_reg(c) << 16) | (opcode << 12) |
+           (v_reg(c) << 5) | v_reg(c);
+}
+
+/* C4.1.90 Advanced SIMD two-register miscellaneous (integer):
+ * 0 Q U 01110 size 10000 opcode 10 Rn Rd.  Each row: U (2 = either),
+ * opcode, the largest size, and whether size 3 needs Q. */
+static uint32_t g_simd_2misc(gen_ctx *c)
+{
+    if (chance(c->r, 40)) return g_simd_fp2misc(c, 0);
+    static const uint8_t rows[][3] = {
+        {0, 0x00, 2}, {1, 0x00, 1}, {0, 0x01, 0}, {2, 0x02, 2}, {2, 0x06, 2}, {2, 0x04, 2}, {0, 0x05, 0},
+        {1, 0x05, 1}, {2, 0x07, 3}, {2, 0x08, 3}, {2, 0x09, 3}, {0, 0x0a, 3}, {2, 0x0b, 3}, {2, 0x12, 2},
+        {1, 0x13, 2}, {2, 0x14, 2}, {2, 0x03, 3}};
+    const uint8_t *row = rows[rnd(c->r, sizeof rows / sizeof rows[0])];
+    uint32_t Q = rnd(c->r, 2), U = row[0] == 2 ? rnd(c->r, 2) : row[0], size = rnd(c->r, row[1 + 1] + 1u);
+    if (size == 3) Q = 1;
+    return (Q << 30) | (U << 29) | 0x0e200800u | (size << 22) | ((uint32_t)row[1] << 12) | (v_reg(c) << 5) |
+           v_reg(c);
+}
+
+/* C4.1.90 Advanced SIMD across lanes (integer): 0 Q U 01110 size 11000 opcode 10 Rn Rd. */
+static uint32_t g_simd_across(gen_ctx *c)
+{
+    if (chance(c->r, 25)) return g_simd_fp_reduce(c, 0);
+    static const uint8_t ops[] = {0x03, 0x0a, 0x1a, 0x1b};
+    uint32_t opcode = ops[rnd(c->r, 4)], U = opcode == 0x1b ? 0 : rnd(c->r, 2), Q = rnd(c->r, 2);
+    uint32_t size = rnd(c->r, Q ? 3 : 2);
+    return (Q << 30) | (U << 29) | 0x0e300800u | (size << 22) | (opcode << 12) | (v_reg(c) << 5) | v_reg(c);
+}
+
+/* C4.1.90 Advanced SIMD modified immediate: 0 Q op 0111100000 abc cmode o2 1 defgh Rd. */
+static uint32_t g_simd_modimm(gen_ctx *c)
+{
+    uint32_t Q = rnd(c->r, 2), op = rnd(c->r, 2), cmode = rnd(c->r, 16), imm8 = rnd(c->r, 256);
+    uint32_t o2 = cmode == 15 && !op && chance(c->r, 30); /* FMOV (vector, half) */
+    if (cmode == 15 && op) Q = 1; /* FMOV (vector, double) has no 64-bit form */
+    return (Q << 30) | (op << 29) | 0x0f000400u | ((imm8 >> 5) << 16) | (cmode << 12) | (o2 << 11) |
+           ((imm8 & 31) << 5) | v_reg(c);
+}
+
+/* immh:immb for element size 8 << sz (immh's top set bit is bit sz). */
+static uint32_t immhb_for(gen_ctx *c, uint32_t sz)
+{
+    return (1u << (sz + 3)) | rnd(c->r, 1u << (sz + 3));
+}
+
+/* C4.1.90 Advanced SIMD shift by immediate: 0 Q U 011110 immh immb opcode 1 Rn Rd. */
+static uint32_t g_simd_shift(gen_ctx *c)
+{
+    if (chance(c->r, 20)) return g_simd_fp_fixed(c, 0);
+    static const uint8_t ops[] = {0x00, 0x02, 0x04, 0x06, 0x08, 0x0a, 0x0c, 0x0e, 0x10, 0x11, 0x12, 0x13, 0x14};
+    uint32_t opcode = ops[rnd(c->r, sizeof ops)], Q = rnd(c->r, 2), U = rnd(c->r, 2);
+    uint32_t sz = opcode >= 0x10 ? rnd(c->r, 3) : rnd(c->r, Q ? 4 : 3);
+    if (opcode == 0x08 || opcode == 0x0c) U = 1;
+    return (Q << 30) | (U << 29) | 0x0f000400u | (immhb_for(c, sz) << 16) | (opcode << 11) | (v_reg(c) << 5) |
+           v_reg(c);
+}
+
+/* C4.1.90 Advanced SIMD vector x indexed element (integer MUL, MLA, MLS, long forms):
+ * 0 Q U 01111 size L M Rm opcode H 0 Rn Rd, size 01 or 10. */
+static uint32_t g_simd_elem(gen_ctx *c)
+{
+    if (chance(c->r, 35)) return g_simd_fp_elem(c, 0);
+    static const uint8_t rows[][2] = {{1, 0x0}, {1, 0x4}, {0, 0x8}, {2, 0x2}, {2, 0x6}, {2, 0xa},
+                                      {0, 0x3}, {0, 0x7}, {0, 0xb}, {0, 0xc}, {0, 0xd}};
+    const uint8_t *row = rows[rnd(c->r, sizeof rows / sizeof rows[0])];
+    uint32_t U = row[0] == 2 ? rnd(c->r, 2) : row[0];
+    return (rnd(c->r, 2) << 30) | (U << 29) | 0x0f000000u | ((1 + rnd(c->r, 2)) << 22) | (rnd(c->r, 4) << 20) |
+           (rnd(c->r, 16) << 16) | ((uint32_t)row[1] << 12) | (rnd(c->r, 2) << 11) | (v_reg(c) << 5) | v_reg(c);
+}
+
+/* C4.1.90 Advanced SIMD scalar copy, three same, two-register misc,
+ * pairwise and shift by immediate (the integer ops). */
+static uint32_t g_simd_scalar(gen_ctx *c)
+{
+    uint32_t U = rnd(c->r, 2), rd = v_reg(c), rn = v_reg(c), size, opcode;
+    switch (rnd(c->r, 12)) {
+    case 7: return g_simd_fp3same(c, 1);
+    case 8: return g_simd_fp2misc(c, 1);
+    case 9: return g_simd_fp_reduce(c, 1);
+    case 10: return g_simd_fp_elem(c, 1);
+    case 11: return g_simd_fp_fixed(c, 1);
+    case 5: { /* three different: 01 0 11110 size 1 Rm opcode 00 Rn Rd: SQDMLAL, SQDMLSL, SQDMULL */
+        static const uint8_t ops[] = {0x9, 0xb, 0xd};
+        return 0x5e200000u | ((1 + rnd(c->r, 2)) << 22) | (v_reg(c) << 16) | ((uint32_t)ops[rnd(c->r, 3)] << 12) |
+               (rn << 5) | rd;
+    }
+    case 6: { /* by element: 01 0 11111 size L M Rm opcode H 0 Rn Rd: SQDML*L, SQDMULL, SQ[R]DMULH */
+        static const uint8_t ops[] = {0x3, 0x7, 0xb, 0xc, 0xd};
+        return 0x5f000000u | ((1 + rnd(c->r, 2)) << 22) | (rnd(c->r, 4) << 20) | (rnd(c->r, 16) << 16) |
+               ((uint32_t)ops[rnd(c->r, 5)] << 12) | (rnd(c->r, 2) << 11) | (rn << 5) | rd;
+    }
+    case 0: /* DUP (element, scalar): 01 0 11110000 imm5 0 0000 1 Rn Rd */
+        return 0x5e000400u | (imm5_for(c, rnd(c->r, 4)) << 16) | (rn << 5) | rd;
+    case 1: { /* three same: 01 U 11110 size 1 Rm opcode 1 Rn Rd */
+        static const uint8_t ops[] = {0x01, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x10, 0x11, 0x16};
+        opcode = ops[rnd(c->r, sizeof ops)];
+        size = (opcode == 0x01 || opcode == 0x05 || opcode == 0x09 || opcode == 0x0b) ? rnd(c->r, 4) : 3;
+        if (opcode == 0x16) size = 1 + rnd(c->r, 2);
+        return 0x5e200400u | (U << 29) | (size << 22) | (v_reg(c) << 16) | (opcode << 11) | (rn << 5) | rd;
+    }
+    case 2: { /* two-register misc: 01 U 11110 size 10000 opcode 10 Rn Rd */
+        static const uint8_t ops[] = {0x03, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x12, 0x14};
+        opcode = ops[rnd(c->r, sizeof ops)];
+        if (opcode == 0x0a) U = 0;
+        if (opcode == 0x12) U = 1;
+        size = opcode <= 0x07 ? rnd(c->r, 4) : opcode >= 0x12 ? rnd(c->r, 3) : 3;
+        return 0x5e200800u | (U << 29) | (size << 22) | (opcode << 12) | (rn << 5) | rd;
+    }
+    case 3: /* ADDP (scalar): 01 0 11110 11 11000 11011 10 Rn Rd */
+        return 0x5ef1b800u | (rn << 5) | rd;
+    default: { /* shift by immediate: 01 U 111110 immh immb opcode 1 Rn Rd; D only but for
+                * the saturating shifts (any size) and the saturating narrows (B, H, S) */
+        static const uint8_t ops[] = {0x00, 0x02, 0x04, 0x06, 0x08, 0x0a, 0x0c, 0x0e, 0x10, 0x11, 0x12, 0x13};
+        opcode = ops[rnd(c->r, sizeof ops)];
+        if (opcode == 0x08 || opcode == 0x0c || opcode == 0x10 || opcode == 0x11) U = 1;
+        size = opcode >= 0x10 ? rnd(c->r, 3) : (opcode == 0x0c || opcode == 0x0e) ? rnd(c->r, 4) : 3;
+        return 0x5f000400u | (U << 29) | (immhb_for(c, size) << 16) | (opcode << 11) | (rn << 5) | rd;
+    }
+    }
+}
+
 const gen_entry gen_table[] = {
     {"dp_imm.pcrel", g_pcrel, 0},
     {"dp_imm.addsub", g_addsub_imm, 0},
@@ -595,6 +1024,26 @@ const gen_entry gen_table[] = {
     {"dp_reg.2src", g_2src, 0},
     {"dp_reg.1src", g_1src, 0},
     {"dp_reg.3src", g_3src, 0},
+    {"simd.struct", g_simd_struct, 0},
+    {"simd.ldst", g_simd_ldst, 0},
+    {"simd.permute", g_simd_permute, 0},
+    {"simd.copy", g_simd_copy, 0},
+    {"simd.3same", g_simd_3same, 0},
+    {"simd.3diff", g_simd_3diff, 0},
+    {"simd.2misc", g_simd_2misc, 0},
+    {"simd.across", g_simd_across, 0},
+    {"simd.modimm", g_simd_modimm, 0},
+    {"simd.shift", g_simd_shift, 0},
+    {"simd.elem", g_simd_elem, 0},
+    {"simd.scalar", g_simd_scalar, 0},
+    /* scalar floating point: gen_fp.c */
+    {"fp.dp1", g_fp_dp1, 0},
+    {"fp.dp2", g_fp_dp2, 0},
+    {"fp.dp3", g_fp_dp3, 0},
+    {"fp.compare", g_fp_compare, 0},
+    {"fp.csel", g_fp_csel, 0},
+    {"fp.imm", g_fp_imm, 0},
+    {"fp.convert", g_fp_convert, 0},
 };
 const int gen_table_len = (int)(sizeof gen_table / sizeof gen_table[0]);
 

@@ -51,6 +51,11 @@ typedef struct gen_ctx {
     uint32_t prefix;   /* single mode: the instruction before this one (CLREX by default) */
     int excl_shape;    /* program mode: size (0-3) + 4 * pair of every exclusive, so each
                           store exclusive matches the load that opened the monitor */
+    /* The initial V registers, FPCR and FPSR, or NULL: the FP generators
+     * (gen_fp.c) bias the values their instruction reads. */
+    uint64_t (*v)[2];
+    uint64_t *fpcr;
+    uint64_t *fpsr;
 } gen_ctx;
 
 typedef uint32_t (*gen_fn)(gen_ctx *c);
@@ -68,6 +73,25 @@ const gen_entry *gen_find(const char *cls);
 /* A value biased toward boundaries: 0, 1, -1, the limits of both widths,
  * single bits and masks, sign-boundary neighbours, or plain random. */
 uint64_t gen_value(rng *r);
+
+/* A 128-bit V register value (v[0] = bits 63..0): plain random, or each
+ * element of one size at a boundary (0, 1, -1, the signed limits, small
+ * numbers), so saturation, sign and table-index cases come up often. */
+void gen_vvalue(rng *r, uint64_t v[2]);
+
+/* A floating-point value of fmt (16, 32, 64) bits biased toward signed
+ * zeros, denormals, infinities, quiet and signalling NaNs, extreme
+ * exponents, values near integers and halves and near the integer limits. */
+uint64_t gen_fpvalue(rng *r, int fmt);
+
+/* The scalar FP generators (gen_fp.c), one per fp.* class. */
+uint32_t g_fp_dp1(gen_ctx *c);
+uint32_t g_fp_dp2(gen_ctx *c);
+uint32_t g_fp_dp3(gen_ctx *c);
+uint32_t g_fp_compare(gen_ctx *c);
+uint32_t g_fp_csel(gen_ctx *c);
+uint32_t g_fp_imm(gen_ctx *c);
+uint32_t g_fp_convert(gen_ctx *c);
 
 /* Encoding helpers shared with the program builder. */
 uint32_t enc_clrex(void);

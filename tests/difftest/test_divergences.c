@@ -182,6 +182,41 @@ static void test_kd10_stxr_closed_monitor_no_fault(void **state)
     agpu_destroy(m);
 }
 
+/* KD8 and KD11 for SIMD&FP: a 64-byte ST1 that crosses the end of memory
+ * writes no byte, and an LDP of Q registers or an LD4 that faults part way
+ * writes no register, because the whole range is checked first. */
+static void test_kd11_faulting_simd_load_writes_nothing(void **state)
+{
+    (void)state;
+    static const char *const srcs[] = {
+        "mov x1, #0xffe0\nmovk x1, #0xf, lsl #16\nmovi v5.16b, #0x55\nmovi v6.16b, #0x66\n"
+        "ldp q5, q6, [x1, #16]\nhlt #0",
+        "mov x1, #0xffd0\nmovk x1, #0xf, lsl #16\nmovi v5.16b, #0x55\nmovi v6.16b, #0x66\n"
+        "ld4 {v5.16b, v6.16b, v7.16b, v8.16b}, [x1]\nhlt #0",
+    };
+    for (int i = 0; i < 2; i++) {
+        agpu_lane_result r;
+        agpu_machine *m = run_src(srcs[i], &r);
+        assert_int_equal(r.stop.reason, AGPU_STOP_FAULT);
+        uint64_t v[2];
+        assert_int_equal(agpu_get_vreg(m, 0, 5, v), AGPU_OK);
+        assert_int_equal(v[0], 0x5555555555555555ull);
+        assert_int_equal(v[1], 0x5555555555555555ull);
+        assert_int_equal(agpu_get_vreg(m, 0, 6, v), AGPU_OK);
+        assert_int_equal(v[0], 0x6666666666666666ull);
+        agpu_destroy(m);
+    }
+    agpu_lane_result r;
+    agpu_machine *m = run_src("mov x1, #0xffd0\nmovk x1, #0xf, lsl #16\nmovi v0.16b, #0xff\nmovi v1.16b, #0xff\n"
+                              "movi v2.16b, #0xff\nmovi v3.16b, #0xff\nst1 {v0.16b, v1.16b, v2.16b, v3.16b}, [x1]\nhlt #0",
+                              &r);
+    assert_int_equal(r.stop.reason, AGPU_STOP_FAULT);
+    uint8_t b[48], zero[48] = {0};
+    assert_int_equal(agpu_read_memory(m, 0, 0xfffd0, b, 48), AGPU_OK);
+    assert_memory_equal(b, zero, 48);
+    agpu_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_kd8_faulting_store_writes_nothing),
         cmocka_unit_test(test_kd9_stxp_fault_is_precise),
         cmocka_unit_test(test_kd10_stxr_closed_monitor_no_fault),
+        cmocka_unit_test(test_kd11_faulting_simd_load_writes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
