@@ -305,6 +305,143 @@ AGPU_API void agpu_interrupt(agpu_machine *m);
  * truncated to len). Returns the length it would have written. */
 AGPU_API int agpu_format_stop(const agpu_stop *stop, uint64_t pc, char *buf, size_t len);
 
+/* ========================================================= Linux programs */
+/*
+ * Static AArch64 Linux ELF programs, one process per lane (DESIGN decision
+ * 7).  agpu_linux_create() checks the ELF (ELF64, little-endian, AArch64,
+ * ET_EXEC or static-PIE; a PT_INTERP, another architecture, ELF32 or a
+ * malformed file is refused with the reason in agpu_last_error(NULL)) and
+ * creates a machine sized for it: read-only and executable segments in the
+ * shared region, and in each lane's private region the writable segments,
+ * a brk heap, an mmap area and the stack.  Each lane then gets its own
+ * argv, environment and stdin; agpu_linux_run() starts every lane as the
+ * Linux kernel starts a process (argc, argv, envp and the auxiliary vector
+ * on the stack) and serves the system calls lanes make between
+ * agpu_execute() calls, until every lane has ended.  Each lane's stdout and
+ * stderr are captured whole, and its exit status or signal recorded.
+ *
+ * Nothing reaches the host's files unless mapped with
+ * agpu_linux_map_file().  Clocks are virtual by default: 1 ns per retired
+ * instruction plus the time the lane slept.  The system calls served, the
+ * fixed identity uname reports and what is not emulated are listed in
+ * docs/linux.md.
+ *
+ * Errors of the functions taking an agpu_linux are reported through
+ * agpu_last_error(agpu_linux_machine(p)).
+ */
+
+/* A program loaded into a machine, with every lane's process state. Opaque. */
+typedef struct agpu_linux agpu_linux;
+
+typedef struct agpu_linux_config {
+    uint32_t num_lanes;   /* 1 .. AGPU_MAX_LANES                            */
+    agpu_backend backend;
+    uint32_t num_threads; /* cpu backend workers; 0 = one per host core     */
+    uint64_t heap_size;   /* brk room per lane                              */
+    uint64_t mmap_size;   /* mmap room per lane                             */
+    uint64_t stack_size;  /* stack per lane.  0 for any of the three: a share
+                             of a budget over the lanes (half the host's
+                             memory up to 64 GiB on the cpu backend, 16 GiB
+                             on cuda): 1/4 heap (1 to 64 MiB), 5/8 mmap (2 to
+                             256 MiB), 1/8 stack (256 KiB to 8 MiB)         */
+    uint64_t seed;        /* AT_RANDOM and getrandom bytes derive from the
+                             seed and the lane index                          */
+    int host_time;        /* nonzero: clock_gettime and friends read the
+                             host's clocks instead of the virtual clock      */
+} agpu_linux_config;
+
+/* 1 lane, auto backend, default sizes, seed 0, virtual time. */
+AGPU_API void agpu_linux_config_init(agpu_linux_config *cfg);
+
+/* Checks the ELF image (elf, len bytes; copied) and creates a machine for
+ * it.  exe_path is what the program sees as its path (AT_EXECFN,
+ * /proc/self/exe, argv[0] by default); NULL gives "/program".  On failure
+ * *out is NULL and agpu_last_error(NULL) says what was wrong. */
+AGPU_API int agpu_linux_create(const void *elf, size_t len, const char *exe_path,
+                               const agpu_linux_config *cfg, agpu_linux **out);
+
+/* The same, reading the ELF from a host file (exe_path = path). */
+AGPU_API int agpu_linux_create_file(const char *path, const agpu_linux_config *cfg,
+                                    agpu_linux **out);
+
+/* Frees the program and its machine.  NULL is a no-op. */
+AGPU_API void agpu_linux_destroy(agpu_linux *p);
+
+/* The machine the program runs on (owned by p). */
+AGPU_API agpu_machine *agpu_linux_machine(agpu_linux *p);
+
+/* argv and the environment (NULL-terminated string arrays, copied) of one
+ * lane, or of every lane with AGPU_ALL_LANES.  Defaults: argv = {exe_path},
+ * no environment.  Only before the first agpu_linux_run(). */
+AGPU_API int agpu_linux_set_args(agpu_linux *p, uint32_t lane, const char *const *argv);
+AGPU_API int agpu_linux_set_env(agpu_linux *p, uint32_t lane, const char *const *envp);
+
+/* The bytes a lane (or AGPU_ALL_LANES) reads from fd 0 (copied); default
+ * none (end of file at once).  Only before the first agpu_linux_run(). */
+AGPU_API int agpu_linux_set_stdin(agpu_linux *p, uint32_t lane, const void *data, size_t len);
+
+/* Makes the host file host_path (read now, whole) readable by every lane
+ * as guest_path: openat, newfstatat, faccessat and file-backed mmap see
+ * it, read-only.  Relative guest paths are taken from "/". */
+AGPU_API int agpu_linux_map_file(agpu_linux *p, const char *guest_path, const char *host_path);
+/* The same with the contents given (copied). */
+AGPU_API int agpu_linux_map_data(agpu_linux *p, const char *guest_path, const void *data, size_t len);
+
+/* Runs every lane that has not ended until it ends or has retired
+ * max_instructions more instructions (UINT64_MAX: no limit), serving its
+ * system calls.  The first call starts the lanes.  Returns AGPU_OK when
+ * every lane ended or spent its budget; AGPU_ERR_INTERRUPTED after
+ * agpu_interrupt(agpu_linux_machine(p)) (the next call resumes). */
+AGPU_API int agpu_linux_run(agpu_linux *p, uint64_t max_instructions);
+
+typedef enum agpu_linux_status {
+    AGPU_LINUX_RUNNING = 0,  /* not ended (not started, or budget spent)   */
+    AGPU_LINUX_EXITED = 1,   /* exit or exit_group: exit_code             */
+    AGPU_LINUX_SIGNALED = 2  /* ended by a signal: the ones it raised itself
+                                (abort: SIGABRT), a fault (SIGSEGV, SIGBUS
+                                for alignment), an undefined instruction or
+                                HLT (SIGILL), BRK (SIGTRAP), a write to a
+                                pipe with no reader (SIGPIPE)               */
+} agpu_linux_status;
+
+typedef struct agpu_linux_result {
+    uint32_t status;       /* agpu_linux_status                              */
+    int32_t exit_code;     /* EXITED: 0..255; SIGNALED: 128 + signal, as a
+                              shell reports it                                */
+    int32_t signal;        /* SIGNALED: the signal number, else 0            */
+    uint32_t reserved;
+    agpu_stop stop;        /* the stop that raised the signal, when one did  */
+    uint64_t stop_pc;
+    uint64_t instructions; /* retired under agpu_linux_run()                 */
+    uint64_t syscalls;     /* system calls made                              */
+    const uint8_t *out;    /* captured stdout (fd 1) bytes; valid until the
+                              next agpu_linux_run() or agpu_linux_destroy()   */
+    size_t out_len;
+    const uint8_t *err;    /* captured stderr (fd 2) bytes                   */
+    size_t err_len;
+} agpu_linux_result;
+
+AGPU_API int agpu_linux_result_of(agpu_linux *p, uint32_t lane, agpu_linux_result *r);
+
+typedef struct agpu_linux_syscall_count {
+    uint32_t number;   /* Linux AArch64 system call number                  */
+    uint32_t unknown;  /* 1: not emulated, answered -ENOSYS                 */
+    uint64_t count;    /* calls over every lane                             */
+} agpu_linux_syscall_count;
+
+/* The system calls the lanes made, ascending by number: up to cap entries
+ * written to out (may be NULL with cap 0), the number there are in *count. */
+AGPU_API int agpu_linux_syscall_stats(agpu_linux *p, agpu_linux_syscall_count *out, size_t cap,
+                                      size_t *count);
+
+/* The name of a Linux AArch64 system call number ("openat"), or NULL. */
+AGPU_API const char *agpu_linux_syscall_name(uint32_t number);
+
+/* AT_HWCAP and AT_HWCAP2 as programs are given them: the features this
+ * build executes, found by running one instruction of each feature (FP,
+ * ASIMD, CRC32, ATOMICS, LRCPC, FLAGM, DCPOP) on a scratch lane. */
+AGPU_API void agpu_linux_hwcaps(uint64_t *hwcap, uint64_t *hwcap2);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 """Type stubs for the armgpu extension module (python/armgpu_module.c)."""
 import array
 import enum
+import os
 from typing import Iterable, NamedTuple, Sequence, SupportsIndex, Union
 
 from typing_extensions import Buffer, Self
@@ -198,10 +199,27 @@ class Machine:
     def get_stop(self, lane_id: SupportsIndex = 0) -> Stop: ...
     def execute(self, max_cycles: SupportsIndex | None) -> ParallelResult: ...
 
+class ProgramResult(NamedTuple):
+    stdout: bytes
+    stderr: bytes
+    exit_code: int  # the exit status, or -N when signal N ended the lane
+    signal: int
+    status: str  # "exited", "signaled" or "running"
+    instructions: int
+    syscalls: int
+    stop: str | None
+
 class ParallelMetalCPU(Machine):
     def __init__(self, num_lanes: SupportsIndex = 32, memory_size: SupportsIndex = 4194304, *,
                  private_base: SupportsIndex = 0, private_size: SupportsIndex = 0,
                  backend: str = "auto", num_threads: SupportsIndex = 0) -> None: ...
+    def run_program(self, path: str | bytes | os.PathLike[str],
+                    argv: list[str] | list[list[str]] | None = None,
+                    env: list[str] | dict[str, str] | list[list[str]] | None = None, *,
+                    stdin: bytes | str | list[bytes | str] | None = None,
+                    files: dict[str, str] | None = None,
+                    max_instructions: SupportsIndex | None = None,
+                    seed: SupportsIndex = 0) -> list[ProgramResult]: ...
 
 class MetalCPU(Machine):
     def __init__(self, memory_size: SupportsIndex = 4194304, *,

@@ -45,6 +45,7 @@ typedef struct {
     PyTypeObject *ExecutionResult_Type;
     PyTypeObject *Stop_Type;
     PyTypeObject *BackendInfo_Type;
+    PyTypeObject *ProgramResult_Type;
     PyObject *Error;
     PyObject *InvalidArgumentError;
     PyObject *OutOfMemoryError;
@@ -1941,6 +1942,283 @@ static PyType_Spec Machine_spec = {
     .slots = Machine_slots,
 };
 
+/* ---------------------------------------------------- Linux programs */
+
+static PyStructSequence_Field ProgramResult_fields[] = {
+    {"stdout", "bytes the lane wrote to fd 1"},
+    {"stderr", "bytes the lane wrote to fd 2"},
+    {"exit_code", "as subprocess reports it: the exit status, or -N when signal N ended the lane"},
+    {"signal", "the signal that ended the lane, else 0"},
+    {"status", "'exited', 'signaled' or 'running' (the instruction budget ran out)"},
+    {"instructions", "instructions the lane retired"},
+    {"syscalls", "system calls the lane made"},
+    {"stop", "for a lane a fault, undefined instruction or BRK ended: that stop, as a string; else None"},
+    {NULL, NULL},
+};
+
+static PyStructSequence_Desc ProgramResult_desc = {
+    "armgpu.ProgramResult",
+    "One lane's outcome of ParallelMetalCPU.run_program().",
+    ProgramResult_fields,
+    8,
+};
+
+/* A list of str (every lane), or a list of such lists (one per lane):
+ * fills a NULL-terminated UTF-8 array per lane (lanes[i] borrows from the
+ * Python objects, which must outlive it).  Returns 0, or -1 with an
+ * exception. */
+static int strv_of(modstate *st, PyObject *o, const char *what, const char **out, Py_ssize_t cap)
+{
+    if (!PyList_Check(o) && !PyTuple_Check(o)) {
+        PyErr_Format(st->InvalidArgumentError, "%s must be a list of str", what);
+        return -1;
+    }
+    Py_ssize_t n = PySequence_Size(o);
+    if (n >= cap) {
+        PyErr_Format(st->InvalidArgumentError, "%s has %zd strings; at most %zd", what, n, cap - 1);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PySequence_Fast_GET_ITEM(o, i);
+        if (!PyUnicode_Check(s)) {
+            PyErr_Format(st->InvalidArgumentError, "%s[%zd] is not a str", what, i);
+            return -1;
+        }
+        if (!(out[i] = PyUnicode_AsUTF8(s))) return -1;
+    }
+    out[n] = NULL;
+    return 0;
+}
+
+#define STRV_CAP 4096
+
+/* Sets argv (env == 0) or the environment of lane (or every lane) from o. */
+static int set_strings(modstate *st, agpu_linux *p, uint32_t lane, PyObject *o, int env)
+{
+    const char **v = PyMem_Malloc(STRV_CAP * sizeof *v);
+    if (!v) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyObject *list = o, *items = NULL;
+    int rc = -1;
+    if (env && PyDict_Check(o)) { /* {"NAME": "value"} */
+        items = PyList_New(0);
+        PyObject *k, *val;
+        Py_ssize_t pos = 0;
+        while (items && PyDict_Next(o, &pos, &k, &val)) {
+            PyObject *kv = PyUnicode_FromFormat("%S=%S", k, val);
+            if (!kv || PyList_Append(items, kv) < 0) {
+                Py_XDECREF(kv);
+                Py_CLEAR(items);
+                break;
+            }
+            Py_DECREF(kv);
+        }
+        if (!items) goto out;
+        list = items;
+    }
+    if (strv_of(st, list, env ? "env" : "argv", v, STRV_CAP) < 0) goto out;
+    int r = env ? agpu_linux_set_env(p, lane, v) : agpu_linux_set_args(p, lane, v);
+    if (r) {
+        raise_agpu(st, r, agpu_last_error(agpu_linux_machine(p)));
+        goto out;
+    }
+    rc = 0;
+out:
+    Py_XDECREF(items);
+    PyMem_Free(v);
+    return rc;
+}
+
+/* argv/env: one list for every lane, or a list of num_lanes lists. */
+static int per_lane_strings(modstate *st, agpu_linux *p, uint32_t n, PyObject *o, int env)
+{
+    if (!o || o == Py_None) return 0;
+    if ((PyList_Check(o) || PyTuple_Check(o)) && PySequence_Size(o) > 0) {
+        PyObject *first = PySequence_Fast_GET_ITEM(o, 0);
+        if (PyList_Check(first) || PyTuple_Check(first) || PyDict_Check(first)) {
+            if (PySequence_Size(o) != (Py_ssize_t)n) {
+                PyErr_Format(st->InvalidArgumentError, "%s has %zd per-lane entries; the machine has %u lanes",
+                             env ? "env" : "argv", PySequence_Size(o), n);
+                return -1;
+            }
+            for (uint32_t l = 0; l < n; l++)
+                if (set_strings(st, p, l, PySequence_Fast_GET_ITEM(o, l), env) < 0) return -1;
+            return 0;
+        }
+    }
+    return set_strings(st, p, AGPU_ALL_LANES, o, env);
+}
+
+static int set_stdin(modstate *st, agpu_linux *p, uint32_t lane, PyObject *o)
+{
+    Py_buffer b;
+    if (PyUnicode_Check(o)) {
+        Py_ssize_t len;
+        const char *s = PyUnicode_AsUTF8AndSize(o, &len);
+        if (!s) return -1;
+        int r = agpu_linux_set_stdin(p, lane, s, (size_t)len);
+        if (r) raise_agpu(st, r, agpu_last_error(agpu_linux_machine(p)));
+        return r ? -1 : 0;
+    }
+    if (PyObject_GetBuffer(o, &b, PyBUF_SIMPLE) < 0) return -1;
+    int r = agpu_linux_set_stdin(p, lane, b.buf, (size_t)b.len);
+    PyBuffer_Release(&b);
+    if (r) raise_agpu(st, r, agpu_last_error(agpu_linux_machine(p)));
+    return r ? -1 : 0;
+}
+
+static PyObject *program_result(modstate *st, agpu_linux *p, uint32_t l)
+{
+    agpu_linux_result r;
+    if (agpu_linux_result_of(p, l, &r)) {
+        raise_agpu(st, AGPU_ERR_LANE_RANGE, agpu_last_error(agpu_linux_machine(p)));
+        return NULL;
+    }
+    PyObject *o = PyStructSequence_New(st->ProgramResult_Type);
+    if (!o) return NULL;
+    const char *status = r.status == AGPU_LINUX_EXITED ? "exited" : r.status == AGPU_LINUX_SIGNALED ? "signaled" : "running";
+    PyObject *stop = Py_None;
+    char buf[256];
+    if (r.stop.reason != AGPU_STOP_NONE && r.stop.reason != AGPU_STOP_MAX_CYCLES) {
+        agpu_format_stop(&r.stop, r.stop_pc, buf, sizeof buf);
+        stop = PyUnicode_FromString(buf);
+    } else {
+        Py_INCREF(stop);
+    }
+    PyObject *v[8] = {
+        PyBytes_FromStringAndSize((const char *)r.out, (Py_ssize_t)r.out_len),
+        PyBytes_FromStringAndSize((const char *)r.err, (Py_ssize_t)r.err_len),
+        PyLong_FromLong(r.status == AGPU_LINUX_SIGNALED ? -r.signal : r.exit_code),
+        PyLong_FromLong(r.signal),
+        PyUnicode_FromString(status),
+        PyLong_FromUnsignedLongLong(r.instructions),
+        PyLong_FromUnsignedLongLong(r.syscalls),
+        stop,
+    };
+    for (int i = 0; i < 8; i++) {
+        if (!v[i]) {
+            for (int j = 0; j < 8; j++) Py_XDECREF(v[j]);
+            Py_DECREF(o);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 8; i++) PyStructSequence_SetItem(o, i, v[i]);
+    return o;
+}
+
+static PyObject *Parallel_run_program(MachineObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kw[] = {"path", "argv", "env", "stdin", "files", "max_instructions", "seed", NULL};
+    PyObject *path_o, *argv_o = NULL, *env_o = NULL, *stdin_o = NULL, *files_o = NULL, *max_o = NULL,
+             *seed_o = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|OO$OOOO:run_program", kw, PyUnicode_FSConverter, &path_o,
+                                     &argv_o, &env_o, &stdin_o, &files_o, &max_o, &seed_o))
+        return NULL;
+    modstate *st = STATE(self);
+    agpu_machine *m = st ? machine_of(self) : NULL;
+    if (!m) {
+        Py_DECREF(path_o);
+        return NULL;
+    }
+    agpu_linux_config cfg;
+    agpu_linux_config_init(&cfg);
+    cfg.num_lanes = agpu_num_lanes(m);
+    cfg.backend = agpu_machine_backend(m);
+    uint64_t budget = UINT64_MAX;
+    if ((max_o && max_o != Py_None && to_u64(st, max_o, "max_instructions", K_SIZE, &budget)) ||
+        (seed_o && to_u64(st, seed_o, "seed", K_SIZE, &cfg.seed))) {
+        Py_DECREF(path_o);
+        return NULL;
+    }
+    agpu_linux *p = NULL;
+    int rc;
+    const char *path = PyBytes_AS_STRING(path_o);
+    Py_BEGIN_ALLOW_THREADS
+    rc = agpu_linux_create_file(path, &cfg, &p);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path_o);
+    if (rc) {
+        raise_agpu(st, rc, agpu_last_error(NULL));
+        return NULL;
+    }
+    PyObject *list = NULL;
+    uint32_t n = cfg.num_lanes;
+    if (per_lane_strings(st, p, n, argv_o, 0) < 0 || per_lane_strings(st, p, n, env_o, 1) < 0) goto out;
+    if (stdin_o && stdin_o != Py_None) {
+        if (PyList_Check(stdin_o) || PyTuple_Check(stdin_o)) {
+            if (PySequence_Size(stdin_o) != (Py_ssize_t)n) {
+                PyErr_Format(st->InvalidArgumentError, "stdin has %zd entries; the machine has %u lanes",
+                             PySequence_Size(stdin_o), n);
+                goto out;
+            }
+            for (uint32_t l = 0; l < n; l++)
+                if (set_stdin(st, p, l, PySequence_Fast_GET_ITEM(stdin_o, l)) < 0) goto out;
+        } else if (set_stdin(st, p, AGPU_ALL_LANES, stdin_o) < 0) {
+            goto out;
+        }
+    }
+    if (files_o && files_o != Py_None) {
+        if (!PyDict_Check(files_o)) {
+            PyErr_SetString(st->InvalidArgumentError, "files must be a dict {guest_path: host_path}");
+            goto out;
+        }
+        PyObject *k, *v;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(files_o, &pos, &k, &v)) {
+            const char *g = PyUnicode_Check(k) ? PyUnicode_AsUTF8(k) : NULL;
+            const char *h = PyUnicode_Check(v) ? PyUnicode_AsUTF8(v) : NULL;
+            if (!g || !h) {
+                if (!PyErr_Occurred()) PyErr_SetString(st->InvalidArgumentError, "files: keys and values must be str");
+                goto out;
+            }
+            if ((rc = agpu_linux_map_file(p, g, h))) {
+                raise_agpu(st, rc, agpu_last_error(agpu_linux_machine(p)));
+                goto out;
+            }
+        }
+    }
+    self->busy = 1;
+    Py_BEGIN_ALLOW_THREADS
+    rc = agpu_linux_run(p, budget);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    if (rc) {
+        raise_agpu(st, rc, agpu_last_error(agpu_linux_machine(p)));
+        goto out;
+    }
+    if (!(list = PyList_New(n))) goto out;
+    for (uint32_t l = 0; l < n; l++) {
+        PyObject *r = program_result(st, p, l);
+        if (!r) {
+            Py_CLEAR(list);
+            goto out;
+        }
+        PyList_SET_ITEM(list, l, r);
+    }
+out:
+    agpu_linux_destroy(p);
+    return list;
+}
+
+static PyMethodDef Parallel_methods[] = {
+    {"run_program", (PyCFunction)(void (*)(void))Parallel_run_program, METH_VARARGS | METH_KEYWORDS,
+     "run_program($self, /, path, argv=None, env=None, *, stdin=None, files=None, max_instructions=None, seed=0)\n"
+     "--\n\n"
+     "Runs the static AArch64 Linux ELF program at path on every lane, each in\n"
+     "a machine of its own sized for the program (this machine's lane count and\n"
+     "backend), and returns a list of ProgramResult, one per lane (stdout,\n"
+     "stderr, exit_code as subprocess reports it, signal, status, instructions,\n"
+     "syscalls, stop).\n\n"
+     "argv and env: a list of str for every lane, or a list of such lists, one\n"
+     "per lane (env may also be a dict).  Default argv is [path], env empty.\n"
+     "stdin: bytes or str for every lane, or a list with one per lane.\n"
+     "files: {guest_path: host_path}, host files the program may open,\n"
+     "read-only.  Releases the GIL while lanes run."},
+    {NULL},
+};
+
 PyDoc_STRVAR(Parallel_doc,
 "ParallelMetalCPU(num_lanes=32, memory_size=4194304, *, private_base=0, private_size=0, backend='auto', "
 "num_threads=0)\n--\n\n"
@@ -1953,6 +2231,7 @@ PyDoc_STRVAR(Parallel_doc,
 
 static PyType_Slot Parallel_slots[] = {
     {Py_tp_init, Parallel_init},
+    {Py_tp_methods, Parallel_methods},
     {Py_tp_doc, (void *)Parallel_doc},
     {0, NULL},
 };
@@ -2437,6 +2716,10 @@ static int armgpu_exec(PyObject *module)
     st->BackendInfo_Type = PyStructSequence_NewType(&BackendInfo_desc);
     if (!st->BackendInfo_Type || PyModule_AddObjectRef(module, "BackendInfo", (PyObject *)st->BackendInfo_Type) < 0)
         return -1;
+    st->ProgramResult_Type = PyStructSequence_NewType(&ProgramResult_desc);
+    if (!st->ProgramResult_Type ||
+        PyModule_AddObjectRef(module, "ProgramResult", (PyObject *)st->ProgramResult_Type) < 0)
+        return -1;
 
     /* constants */
     if (PyModule_AddStringConstant(module, "__version__", agpu_version()) < 0 ||
@@ -2463,6 +2746,7 @@ static int armgpu_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->ExecutionResult_Type);
     Py_VISIT(st->Stop_Type);
     Py_VISIT(st->BackendInfo_Type);
+    Py_VISIT(st->ProgramResult_Type);
     Py_VISIT(st->Error);
     Py_VISIT(st->InvalidArgumentError);
     Py_VISIT(st->OutOfMemoryError);
@@ -2497,6 +2781,7 @@ static int armgpu_clear(PyObject *module)
     Py_CLEAR(st->ExecutionResult_Type);
     Py_CLEAR(st->Stop_Type);
     Py_CLEAR(st->BackendInfo_Type);
+    Py_CLEAR(st->ProgramResult_Type);
     Py_CLEAR(st->Error);
     Py_CLEAR(st->InvalidArgumentError);
     Py_CLEAR(st->OutOfMemoryError);

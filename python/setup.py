@@ -1,7 +1,7 @@
 """Builds the armgpu extension with setuptools, offline.
 
 By default the extension is compiled together with libarmgpu's own sources
-(../src/*.c and the decoder generated from ../shaders/a64.decode), cpu backend
+(../src/*.c, ../src/linux/*.c and the decoder generated from ../shaders/a64.decode), cpu backend
 only: the CUDA backend needs nvcc and is built by CMake.  Set ARMGPU_PREFIX to
 an installed libarmgpu (cmake --install build --prefix PREFIX) to link against
 it instead, CUDA backend included when that build has one.
@@ -54,6 +54,9 @@ if PREFIX:
 else:
     lib_sources = sorted(p for p in glob.glob(os.path.join(ROOT, "src", "*.c"))
                          if not os.path.basename(p).startswith("backend_cuda"))
+    # the Linux program layer (src/linux/), less the armgpu command's part
+    lib_sources += sorted(p for p in glob.glob(os.path.join(ROOT, "src", "linux", "*.c"))
+                          if os.path.basename(p) != "cli_run.c")
     if not lib_sources:
         sys.exit(f"libarmgpu sources not found in {ROOT}/src: build from a checkout, or set ARMGPU_PREFIX")
     ext = Extension("armgpu", sources=["armgpu_module.c"] + [os.path.relpath(p, HERE) for p in lib_sources],

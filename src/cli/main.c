@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_run.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -378,7 +379,8 @@ static void usage(FILE *f)
             "  bench   the benchmark suite: instructions per second of each backend and of\n"
             "          the peers (Unicorn, QEMU) on the same workloads; table, JSON, plot\n"
             "  demo    one small program on many lanes, each lane's answer\n"
-            "  run     a flat AArch64 image on N lanes, each lane's stop and registers\n"
+            "  run     a static AArch64 Linux ELF program on N lanes (armgpu run --help-elf),\n"
+            "          or a flat AArch64 image: each lane's stop and registers\n"
             "\n"
             "libarmgpu %s; backends: cpu", agpu_version());
     char why[256];
@@ -404,7 +406,14 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo")) return cmd_demo(argc - 1, argv + 1);
-    if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run")) {
+        /* ELF programs run under the Linux layer (src/linux/cli_run.c);
+         * flat images stay with cmd_run. */
+        for (int i = 2; i < argc; i++)
+            if (!strcmp(argv[i], "--help-elf") || (argv[i][0] != '-' && agpu_linux_cli_is_elf(argv[i])))
+                return agpu_linux_cli_run(argc - 1, argv + 1);
+        return cmd_run(argc - 1, argv + 1);
+    }
     fprintf(stderr, "armgpu: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;
