@@ -89,9 +89,10 @@ __device__ __forceinline__ static void regs_out(a64_state *s)
 /* Variants that differ only in the register cap the compiler works under
  * (__launch_bounds__(threads, blocks per SM)): fewer registers buy more
  * resident warps at the price of spills.  backend_cuda.c picks one
- * (ARMGPU_CUDA_KERNEL chooses another); bench/gpu measures them all. */
+ * (ARMGPU_CUDA_KERNEL chooses another); bench/gpu measures them all.  A
+ * 32-register cap lost 3x once SIMD&FP arrived (docs/cuda.md) and was
+ * dropped: each variant recompiles the whole semantics. */
 AGPU_SLICE_KERNEL(agpu_run_slice, __launch_bounds__(128))
-AGPU_SLICE_KERNEL(agpu_run_slice_r32, __launch_bounds__(128, 16))
 AGPU_SLICE_KERNEL(agpu_run_slice_r64, __launch_bounds__(128, 8))
 
 /* agpu_interrupt(): lanes that would have run on stop as INTERRUPTED, their

@@ -332,7 +332,7 @@ static int cuda_create(agpu_machine *m)
     if (cu.ModuleGetFunction(&c->run, cu_mod, kname) != CUDA_SUCCESS)
         return agpu_fail(m, AGPU_ERR_INVALID_ARGUMENT,
                          "ARMGPU_CUDA_KERNEL=%s is not a kernel of this build (agpu_run_slice, "
-                         "agpu_run_slice_r32, agpu_run_slice_r64)", kname);
+                         "agpu_run_slice_r64)", kname);
     CU_TRY(m, cu.ModuleGetFunction(&c->mark, cu_mod, "agpu_mark_interrupted"), "cuModuleGetFunction");
     CU_TRY(m, cu.ModuleGetFunction(&c->bcast, cu_mod, "agpu_broadcast"), "cuModuleGetFunction");
 

@@ -285,9 +285,9 @@ int main(int argc, char **argv)
     }
 
     printf("\n== kernel variants (alu loop, %u lanes) ==\n", best_lanes);
-    static const char *const variants[] = {"agpu_run_slice", "agpu_run_slice_r32", "agpu_run_slice_r64"};
+    static const char *const variants[] = {"agpu_run_slice", "agpu_run_slice_r64"};
     if (backend == AGPU_BACKEND_CUDA && !brief) {
-        for (int v = 0; v < 3; v++) {
+        for (int v = 0; v < 2; v++) {
             setenv("ARMGPU_CUDA_KERNEL", variants[v], 1);
             run_result r = measure(best_lanes, ALU, target);
             printf("%-22s %14.4g instr/s\n", variants[v], r.per_s);
