@@ -1398,6 +1398,93 @@ static PyObject *Machine_set_lane_register(MachineObject *self, PyObject *args, 
     Py_RETURN_NONE;
 }
 
+/* SIMD&FP registers: the C API moves 16 bytes; the module checks only the
+ * Python-side types and the register number's range. */
+static int to_vreg(PyObject *o, uint32_t *n)
+{
+    if (!PyIndex_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "n must be an int (0 to 31), not %.100s", Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    long long v = PyLong_AsLongLong(o);
+    if (v == -1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_IndexError, "V register out of range (0 to 31)");
+        }
+        return -1;
+    }
+    if (v < 0 || v > 31) {
+        PyErr_Format(PyExc_IndexError, "V register %lld out of range (0 to 31)", v);
+        return -1;
+    }
+    *n = (uint32_t)v;
+    return 0;
+}
+
+static PyObject *Machine_get_vreg(MachineObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kw[] = {"lane", "n", NULL};
+    PyObject *lane_o, *n_o;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:get_vreg", kw, &lane_o, &n_o)) return NULL;
+    GET_MACHINE(self, st, m);
+    uint32_t lane, n;
+    if (to_lane(st, m, lane_o, 0, &lane) || to_vreg(n_o, &n)) return NULL;
+    unsigned char v[16];
+    CHECK_RC(st, m, agpu_get_vreg(m, lane, n, v));
+    return PyBytes_FromStringAndSize((const char *)v, 16);
+}
+
+static PyObject *Machine_set_vreg(MachineObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kw[] = {"lane", "n", "value", NULL};
+    PyObject *lane_o, *n_o, *val_o;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO:set_vreg", kw, &lane_o, &n_o, &val_o)) return NULL;
+    GET_MACHINE(self, st, m);
+    uint32_t lane, n;
+    if (to_lane(st, m, lane_o, 0, &lane) || to_vreg(n_o, &n)) return NULL;
+    unsigned char v[16];
+    if (PyLong_Check(val_o)) {
+        /* An int is the 128-bit value itself (Qn), stored little-endian. */
+        PyObject *zero = PyLong_FromLong(0), *sixty4 = PyLong_FromLong(64), *hi_o = NULL;
+        int neg = zero ? PyObject_RichCompareBool(val_o, zero, Py_LT) : -1;
+        if (neg == 0 && sixty4) hi_o = PyNumber_Rshift(val_o, sixty4);
+        Py_XDECREF(zero);
+        Py_XDECREF(sixty4);
+        if (neg < 0 || (neg == 0 && !hi_o)) {
+            Py_XDECREF(hi_o);
+            return NULL;
+        }
+        unsigned long long hi = 0;
+        if (!neg) {
+            hi = PyLong_AsUnsignedLongLong(hi_o);
+            Py_DECREF(hi_o);
+        }
+        if (neg || (hi == (unsigned long long)-1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "value must be a non-negative int below 2**128");
+            return NULL;
+        }
+        unsigned long long lo = PyLong_AsUnsignedLongLongMask(val_o);
+        for (int i = 0; i < 8; i++) {
+            v[i] = (unsigned char)(lo >> (8 * i));
+            v[8 + i] = (unsigned char)(hi >> (8 * i));
+        }
+    } else {
+        bytes_arg b;
+        if (get_bytes(st, val_o, "value", &b)) return NULL;
+        if (b.len != 16) {
+            PyErr_Format(PyExc_ValueError, "value must be 16 bytes (a whole Q register), got %zu", b.len);
+            release_bytes(&b);
+            return NULL;
+        }
+        memcpy(v, b.ptr, 16);
+        release_bytes(&b);
+    }
+    CHECK_RC(st, m, agpu_set_vreg(m, lane, n, v));
+    Py_RETURN_NONE;
+}
+
 static PyObject *Machine_get_lane_registers(MachineObject *self, PyObject *args, PyObject *kwds)
 {
     static char *kw[] = {"lane_id", NULL};
@@ -1849,6 +1936,12 @@ static PyMethodDef Machine_methods[] = {
     {"set_lane_register", (PyCFunction)(void (*)(void))Machine_set_lane_register, KW,
      "set_lane_register($self, /, lane, reg, value)\n--\n\nSets one register of one lane (negative values "
      "are stored in two's complement)."},
+    {"get_vreg", (PyCFunction)(void (*)(void))Machine_get_vreg, KW,
+     "get_vreg($self, /, lane, n)\n--\n\nSIMD&FP register Vn (n 0..31) of one lane: 16 bytes, little-endian "
+     "(Bn, Hn, Sn, Dn are\nits first 1, 2, 4, 8 bytes).  FPCR and FPSR are registers 'fpcr' and 'fpsr'."},
+    {"set_vreg", (PyCFunction)(void (*)(void))Machine_set_vreg, KW,
+     "set_vreg($self, /, lane, n, value)\n--\n\nSets Vn of one lane from 16 bytes (any buffer or list of "
+     "ints) or from an int\nbelow 2**128 (the Q value)."},
     {"get_lane_registers", (PyCFunction)(void (*)(void))Machine_get_lane_registers, KW,
      "get_lane_registers($self, /, lane_id)\n--\n\nX0..X30 and SP of one lane: a list of 32 unsigned ints."},
     {"set_registers_lane", (PyCFunction)(void (*)(void))Machine_set_registers_lane, KW,
