@@ -60,9 +60,14 @@ int agpu_linux_run(agpu_linux *p, uint64_t max_instructions)
     uint32_t n = p->nlanes;
     agpu_lane_result *res = malloc((size_t)n * sizeof *res);
     uint64_t *used = calloc(n, sizeof *used);
+    /* Lanes that spent max_instructions while others still run are parked
+     * at LX_PARK_PC for the rest of the call (agpu_execute has one budget
+     * for all lanes); their PCs are kept here and put back at the end. */
+    uint64_t *park_pc = calloc(n, sizeof *park_pc);
+    uint8_t *parked = calloc(n, 1);
     a64_state *st = malloc(BATCH * sizeof *st);
-    if (!res || !used || !st) {
-        free(res), free(used), free(st);
+    if (!res || !used || !st || !park_pc || !parked) {
+        free(res), free(used), free(st), free(park_pc), free(parked);
         return agpu_fail(m, AGPU_ERR_OUT_OF_MEMORY, "cannot allocate run records for %u lanes", n);
     }
     rc = AGPU_OK;
@@ -75,13 +80,20 @@ int agpu_linux_run(agpu_linux *p, uint64_t max_instructions)
             if (max_instructions - used[l] < slice) slice = max_instructions - used[l];
         }
         if (!live) break;
+        for (uint32_t l = 0; l < n; l++) {
+            if (parked[l] || p->lanes[l].status != AGPU_LINUX_RUNNING || used[l] < max_instructions) continue;
+            if ((rc = agpu_get_reg(m, l, AGPU_REG_PC, &park_pc[l])) ||
+                (rc = agpu_set_reg(m, l, AGPU_REG_PC, LX_PARK_PC)))
+                goto out;
+            parked[l] = 1;
+        }
         rc = agpu_execute(m, slice, res);
         if (rc && rc != AGPU_ERR_INTERRUPTED) break;
         int interrupted = rc == AGPU_ERR_INTERRUPTED;
         /* Serve the stopped lanes, in batches of neighbours. */
         for (uint32_t l = 0; l < n;) {
             lx_lane *ln = &p->lanes[l];
-            if (ln->status != AGPU_LINUX_RUNNING) {
+            if (ln->status != AGPU_LINUX_RUNNING || parked[l]) {
                 l++;
                 continue;
             }
@@ -98,7 +110,7 @@ int agpu_linux_run(agpu_linux *p, uint64_t max_instructions)
             }
             /* lanes [l, e) all need service: read them together */
             uint32_t e = l + 1;
-            while (e < n && e - l < BATCH && p->lanes[e].status == AGPU_LINUX_RUNNING &&
+            while (e < n && e - l < BATCH && p->lanes[e].status == AGPU_LINUX_RUNNING && !parked[e] &&
                    res[e].stop.reason != AGPU_STOP_MAX_CYCLES && res[e].stop.reason != AGPU_STOP_INTERRUPTED)
                 e++;
             if ((rc = m->ops->read_state(m, l, e - l, st))) goto out;
@@ -128,7 +140,10 @@ int agpu_linux_run(agpu_linux *p, uint64_t max_instructions)
         }
     }
 out:
-    free(res), free(used), free(st);
+    for (uint32_t l = 0; l < n; l++)
+        if (parked[l] && agpu_set_reg(m, l, AGPU_REG_PC, park_pc[l]) && rc == AGPU_OK)
+            rc = AGPU_ERR_BACKEND;
+    free(res), free(used), free(st), free(park_pc), free(parked);
     return rc;
 }
 

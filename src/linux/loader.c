@@ -105,6 +105,9 @@ int lx_parse_elf(const uint8_t *d, size_t len, lx_image *img, char *why, size_t 
                 size_t n = sz < sizeof interp ? (size_t)sz : sizeof interp - 1;
                 memcpy(interp, d + off, n);
                 interp[n] = 0;
+                /* the message stays one printable line, whatever the file holds */
+                for (size_t c = 0; c < n; c++)
+                    if ((unsigned char)interp[c] < 0x20 || interp[c] == 0x7f) interp[c] = '?';
             }
             return BAD("dynamically linked (PT_INTERP %s): only static programs run "
                        "(link with -static)", interp);

@@ -566,7 +566,7 @@ static int64_t file_read(agpu_linux *p, uint32_t l, lx_file *f, uint64_t buf, ui
     }
     case LX_F_PIPE_R:
         if (at >= 0) return -(int64_t)L_ESPIPE;
-        src = f->pipe->buf.p + f->pipe->rpos;
+        src = f->pipe->buf.p ? f->pipe->buf.p + f->pipe->rpos : NULL; /* nothing written yet: NULL */
         avail = f->pipe->buf.len - f->pipe->rpos;
         /* Single-threaded: an empty pipe with a writer would block forever. */
         if (!avail && f->pipe->writers) return -(int64_t)L_EAGAIN;
@@ -695,6 +695,7 @@ int lx_syscall(agpu_linux *p, uint32_t l, a64_state *s)
         if (f->kind != LX_F_MAPPED) RET(-L_ESPIPE);
         int64_t base = a2 == 0 ? 0 : a2 == 1 ? (int64_t)f->pos : a2 == 2 ? (int64_t)p->files[f->index].len : -1;
         if (a2 > 2) RET(-L_EINVAL);
+        if ((int64_t)a1 > 0 && base > INT64_MAX - (int64_t)a1) RET(-L_EINVAL); /* past any offset */
         int64_t pos = base + (int64_t)a1;
         if (pos < 0) RET(-L_EINVAL);
         f->pos = (uint64_t)pos;
