@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -659,36 +660,34 @@ static void Result_dealloc(ResultObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *Result_cycles_per_lane(ResultObject *self, void *c)
+/* One uint64_t field of every lane's result as an array.array('Q'), built
+ * on first use and cached in *cache. */
+static PyObject *result_u64_field(ResultObject *self, PyObject **cache, size_t offset)
 {
-    (void)c;
-    if (!self->cycles) {
+    if (!*cache) {
         modstate *st = STATE(self);
         if (!st) return NULL;
         uint64_t *v = PyMem_Malloc((self->n ? self->n : 1) * sizeof *v);
         if (!v) return PyErr_NoMemory();
-        for (uint32_t i = 0; i < self->n; i++) v[i] = self->res[i].instructions;
-        self->cycles = u64_array(st, v, self->n);
+        for (uint32_t i = 0; i < self->n; i++)
+            memcpy(&v[i], (const char *)&self->res[i] + offset, sizeof v[i]);
+        *cache = u64_array(st, v, self->n);
         PyMem_Free(v);
-        if (!self->cycles) return NULL;
+        if (!*cache) return NULL;
     }
-    return Py_NewRef(self->cycles);
+    return Py_NewRef(*cache);
+}
+
+static PyObject *Result_cycles_per_lane(ResultObject *self, void *c)
+{
+    (void)c;
+    return result_u64_field(self, &self->cycles, offsetof(agpu_lane_result, instructions));
 }
 
 static PyObject *Result_pcs_per_lane(ResultObject *self, void *c)
 {
     (void)c;
-    if (!self->pcs) {
-        modstate *st = STATE(self);
-        if (!st) return NULL;
-        uint64_t *v = PyMem_Malloc((self->n ? self->n : 1) * sizeof *v);
-        if (!v) return PyErr_NoMemory();
-        for (uint32_t i = 0; i < self->n; i++) v[i] = self->res[i].pc;
-        self->pcs = u64_array(st, v, self->n);
-        PyMem_Free(v);
-        if (!self->pcs) return NULL;
-    }
-    return Py_NewRef(self->pcs);
+    return result_u64_field(self, &self->pcs, offsetof(agpu_lane_result, pc));
 }
 
 static PyObject *Result_stop_reasons(ResultObject *self, void *c)
