@@ -24,6 +24,11 @@ typedef struct cpu_impl {
     uint8_t *shared;
     uint8_t *priv;          /* num_lanes * private_size bytes */
     a64_state *lanes;
+    /* One decode cache per worker, kept across executes: it is keyed by the
+     * instruction word, so it never goes stale, and the Linux layer calls
+     * execute once per round of system calls. */
+    a64_dcache *dcaches;
+    unsigned n_dcaches;
 } cpu_impl;
 
 static cpu_impl *impl_of(agpu_machine *m) { return (cpu_impl *)m->impl; }
@@ -59,6 +64,7 @@ static void cpu_destroy(agpu_machine *m)
     free(c->shared);
     free(c->priv);
     free(c->lanes);
+    free(c->dcaches);
     free(c);
     m->impl = NULL;
 }
@@ -109,6 +115,7 @@ typedef struct cpu_job {
     a64_mem mem;
     uint64_t budget;
     agpu_lane_result *results;
+    a64_dcache *dc; /* may be NULL: then every word is decoded */
     uint32_t first, count;
 } cpu_job;
 
@@ -117,8 +124,7 @@ static void *cpu_worker(void *arg)
     cpu_job *job = arg;
     agpu_machine *m = job->m;
     cpu_impl *c = impl_of(m);
-    a64_dcache *dc = malloc(sizeof *dc);
-    if (dc) a64_dcache_init(dc);
+    a64_dcache *dc = job->dc;
     uint32_t n = job->count;
     uint32_t *active = malloc((size_t)n * sizeof *active);
     uint64_t *start = malloc((size_t)n * sizeof *start);
@@ -161,7 +167,6 @@ static void *cpu_worker(void *arg)
 done:
     free(active);
     free(start);
-    free(dc);
     return NULL;
 }
 
@@ -182,6 +187,14 @@ static int cpu_execute(agpu_machine *m, uint64_t budget, agpu_lane_result *resul
         free(tids);
         return agpu_fail(m, AGPU_ERR_OUT_OF_MEMORY, "cannot allocate %u worker records", threads);
     }
+    if (c->n_dcaches < threads) {
+        a64_dcache *more = realloc(c->dcaches, threads * sizeof *more);
+        if (more) {
+            for (unsigned t = c->n_dcaches; t < threads; t++) a64_dcache_init(&more[t]);
+            c->dcaches = more;
+            c->n_dcaches = threads;
+        }
+    }
     a64_mem mem;
     agpu_mem_view(m, c->shared, m->shared_prot, m->priv_prot, &mem);
     uint32_t per = n / threads, extra = n % threads, next = 0;
@@ -191,6 +204,7 @@ static int cpu_execute(agpu_machine *m, uint64_t budget, agpu_lane_result *resul
         jobs[t].mem = mem;
         jobs[t].budget = budget;
         jobs[t].results = results;
+        jobs[t].dc = t < c->n_dcaches ? &c->dcaches[t] : NULL;
         jobs[t].first = next;
         jobs[t].count = per + (t < extra);
         next += jobs[t].count;
