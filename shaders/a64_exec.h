@@ -19,6 +19,11 @@
 
 /* A64 continues with the next instruction; anything else is a stop reason. */
 #define A64_CONTINUE 0u
+/* Returned, never recorded as a stop, by a run without the SIMD&FP executor
+ * (a64_run_ex with fpsimd = 0: the cuda backend's integer kernel) when it
+ * meets an instruction only the full executor knows.  Nothing has changed;
+ * the caller runs the lane on with the full executor. */
+#define A64_NEED_FULL 0xfffffffeu
 
 /* ------------------------------------------------------------ bit helpers */
 
@@ -458,7 +463,8 @@ AGPU_FN uint32_t a64_crc32(uint32_t acc, uint64_t val, int bits, uint32_t poly)
  * register saves on every instruction (docs/performance.md). */
 __attribute__((always_inline))
 #endif
-AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_t insn, uint32_t op)
+AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_t insn, uint32_t op,
+                          int fpsimd)
 {
     const int sf = (int)(insn >> 31);
     const uint32_t rd = insn & 31, rn = (insn >> 5) & 31, rm = (insn >> 16) & 31;
@@ -891,6 +897,9 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
     }
 
     default:
+        /* fpsimd is a constant wherever a64_run_ex is inlined, so a kernel
+         * built without it carries none of the SIMD&FP code's registers. */
+        if (!fpsimd) return op == A64_OP_UNALLOCATED ? a64_undefined(s, insn) : A64_NEED_FULL;
         return a64_exec_fpsimd(s, m, priv, insn, op);
     }
     s->pc += 4;
@@ -929,11 +938,19 @@ AGPU_FN uint32_t a64_decode_cached(a64_dcache *dc, uint32_t insn)
 
 /* ------------------------------------------------------------ run loop */
 
+/* See a64_run_ex: the hot classes before the general decoder. */
+#ifndef A64_HOT_DISPATCH
+#define A64_HOT_DISPATCH 1
+#endif
+
 /* Runs one lane until it stops or retires `budget` instructions.  Returns
  * the stop reason (AGPU_STOP_MAX_CYCLES when the budget ran out) with
- * s->stop filled in; s->icount counts what retired. */
-AGPU_FN uint32_t a64_run(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t budget,
-                         a64_dcache *dc)
+ * s->stop filled in; s->icount counts what retired.  With fpsimd = 0 (a
+ * compile-time constant) the SIMD&FP executor is left out and the run
+ * returns A64_NEED_FULL, changing nothing, at the first instruction that
+ * needs it. */
+AGPU_FN uint32_t a64_run_ex(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t budget,
+                            a64_dcache *dc, int fpsimd)
 {
     /* The count lives in a local while the loop runs (s->icount is only
      * stored, for CNTVCT_EL0), so no load of it sits on every step's path. */
@@ -969,8 +986,28 @@ AGPU_FN uint32_t a64_run(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t
             fetch_page = p - (s->pc & in_page);
         }
         uint32_t insn = a64_fetch32(p);
-        uint32_t why = a64_exec(s, m, priv, insn, a64_decode_cached(dc, insn));
+        uint32_t why;
+#if A64_HOT_DISPATCH
+        /* The commonest classes of compiled code, tested directly and each
+         * run through a64_exec with a constant op, so the compiler keeps just
+         * that case: a few compares instead of the decoder's chain and the
+         * switch's search tree (nvcc builds no jump table for it).  The
+         * A64_DIRECT_* tests exist only for ops no earlier pattern of
+         * a64.decode overlaps, so each says exactly what a64_decode would. */
+#define A64_HOT(NAME)                                                                  \
+    if ((insn & A64_DIRECT_MASK_##NAME) == A64_DIRECT_VALUE_##NAME)                    \
+        why = a64_exec(s, m, priv, insn, A64_OP_##NAME, fpsimd);                       \
+    else
+        A64_HOT(ADDSUB_IMM) A64_HOT(B_COND) A64_HOT(LDST_UIMM) A64_HOT(ADDSUB_SHIFT)
+        A64_HOT(LOGIC_REG) A64_HOT(B_IMM) A64_HOT(CB) A64_HOT(LDST_PAIR) A64_HOT(MOVEWIDE)
+        A64_HOT(BITFIELD) A64_HOT(CSEL) A64_HOT(LDST_REG)
+        why = a64_exec(s, m, priv, insn, a64_decode_cached(dc, insn), fpsimd);
+#undef A64_HOT
+#else
+        why = a64_exec(s, m, priv, insn, a64_decode_cached(dc, insn), fpsimd);
+#endif
         if (why != A64_CONTINUE) {
+            if (why == A64_NEED_FULL) return why;
             s->stop.encoding = insn;
             if (why == AGPU_STOP_SYSCALL) s->icount = ic + 1;
             return why;
@@ -980,6 +1017,12 @@ AGPU_FN uint32_t a64_run(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t
     s->icount = ic;
     s->stop.reason = AGPU_STOP_MAX_CYCLES;
     return AGPU_STOP_MAX_CYCLES;
+}
+
+AGPU_FN uint32_t a64_run(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t budget,
+                         a64_dcache *dc)
+{
+    return a64_run_ex(s, m, priv, budget, dc, 1);
 }
 
 #endif /* A64_EXEC_H */

@@ -46,54 +46,76 @@ __device__ __forceinline__ static void regs_out(a64_state *s)
 #endif
 }
 
+/* The lane's state in and out of the thread.  Without SIMD&FP (fpsimd = 0,
+ * a constant) V0-V31 are neither read nor written: the integer kernel never
+ * touches them, and copying them through would hold 512 bytes in registers
+ * across the whole run (ptxas: 168 registers and spills, for nothing). */
+__device__ __forceinline__ static void state_in(a64_state *s, const a64_state *g, int fpsimd)
+{
+    memcpy(s, g, fpsimd ? sizeof *s : offsetof(a64_state, v));
+}
+
+__device__ __forceinline__ static void state_out(a64_state *g, const a64_state *s, int fpsimd)
+{
+    memcpy(g, s, fpsimd ? sizeof *s : offsetof(a64_state, v));
+}
+
 /*
  * One slice of an execute: every lane still running runs at most `slice`
  * more instructions of its budget.  first != 0 on the execute's first slice,
- * when results[] holds nothing yet.  *live counts the lanes that will still
- * run after this slice.  The lane state is copied into the thread (a local
- * a64_state) and back: a64_run indexes r[] by register number, so the copy
- * lives in local memory, which the hardware interleaves across a warp's
- * threads (coalesced) and caches in L1.
+ * when results[] holds nothing yet.  live[0] counts the lanes that will
+ * still run after this slice, live[1] those of them that stopped short at
+ * an instruction only the full kernel executes (FPSIMD = 0 only).  The lane
+ * state is copied into the thread (a local a64_state) and back.
+ *
+ * Two kernels: agpu_run_slice with the whole instruction set, and
+ * agpu_run_slice_int without the SIMD&FP executor.  ptxas sizes a kernel's
+ * registers for its largest path, and the SIMD&FP code's registers cost the
+ * integer path occupancy (docs/cuda.md); the host runs the integer kernel
+ * until a lane needs the full one (backend_cuda.c).  A lane parked that way
+ * has changed nothing and reads as still running (MAX_CYCLES, budget left).
  */
-#define AGPU_SLICE_KERNEL(NAME, BOUNDS)                                                          \
+#define AGPU_SLICE_KERNEL(NAME, BOUNDS, FPSIMD)                                                  \
     extern "C" __global__ void BOUNDS NAME(a64_state *__restrict__ states,                      \
                                            agpu_lane_result *__restrict__ results, a64_mem mem, \
                                            uint8_t *priv_all, uint32_t n, uint64_t budget,       \
                                            uint64_t slice, int first, unsigned *live)           \
     {                                                                                            \
         uint32_t l = blockIdx.x * blockDim.x + threadIdx.x;                                      \
-        bool alive = false;                                                                      \
+        bool alive = false, need_full = false;                                                   \
         if (l < n) {                                                                             \
             agpu_lane_result *res = &results[l];                                                 \
             if (first || lane_runs_on(res, budget)) {                                            \
                 uint64_t used = first ? 0 : res->instructions;                                   \
-                a64_state s = states[l];                                                         \
+                a64_state s;                                                                     \
+                state_in(&s, &states[l], FPSIMD);                                                \
                 uint64_t before = s.icount, left = budget - used;                                \
                 uint8_t *priv = mem.priv_size ? priv_all + (size_t)l * mem.priv_size : 0;       \
                 regs_in(&s);                                                                     \
-                uint32_t why = a64_run(&s, &mem, priv, left < slice ? left : slice, 0);          \
+                uint32_t why = a64_run_ex(&s, &mem, priv, left < slice ? left : slice, 0, FPSIMD); \
                 regs_out(&s);                                                                    \
+                if (!(FPSIMD) && why == A64_NEED_FULL) {                                         \
+                    need_full = true;                                                            \
+                    s.stop.reason = AGPU_STOP_MAX_CYCLES;                                        \
+                    why = AGPU_STOP_MAX_CYCLES;                                                  \
+                }                                                                                \
                 used += s.icount - before;                                                       \
-                states[l] = s;                                                                   \
+                state_out(&states[l], &s, FPSIMD);                                               \
                 res->instructions = used;                                                        \
                 res->pc = s.pc;                                                                  \
                 res->stop = s.stop;                                                              \
                 alive = why == AGPU_STOP_MAX_CYCLES && used < budget;                            \
             }                                                                                    \
         }                                                                                        \
-        /* One atomic per warp. */                                                               \
+        /* One atomic per warp and counter. */                                                   \
         unsigned b = __ballot_sync(0xffffffffu, alive);                                          \
-        if ((threadIdx.x & 31) == 0 && b) atomicAdd(live, (unsigned)__popc(b));                  \
+        unsigned f = __ballot_sync(0xffffffffu, need_full);                                      \
+        if ((threadIdx.x & 31) == 0 && b) atomicAdd(&live[0], (unsigned)__popc(b));              \
+        if ((threadIdx.x & 31) == 0 && f) atomicAdd(&live[1], (unsigned)__popc(f));              \
     }
 
-/* Variants that differ only in the register cap the compiler works under
- * (__launch_bounds__(threads, blocks per SM)): fewer registers buy more
- * resident warps at the price of spills.  backend_cuda.c picks one
- * (ARMGPU_CUDA_KERNEL chooses another); bench/gpu measures them all.  A
- * 32-register cap lost 3x once SIMD&FP arrived (docs/cuda.md) and was
- * dropped: each variant recompiles the whole semantics. */
-AGPU_SLICE_KERNEL(agpu_run_slice, __launch_bounds__(128))
-AGPU_SLICE_KERNEL(agpu_run_slice_r64, __launch_bounds__(128, 8))
+AGPU_SLICE_KERNEL(agpu_run_slice, __launch_bounds__(128), 1)
+AGPU_SLICE_KERNEL(agpu_run_slice_int, __launch_bounds__(128), 0)
 
 /* agpu_interrupt(): lanes that would have run on stop as INTERRUPTED, their
  * state exact, so the next execute resumes them. */

@@ -63,6 +63,17 @@ def main():
             w.append(f"        if ((insn & 0x{o[1]:08x}u) == 0x{o[2]:08x}u) return A64_OP_{o[0]};")
         w.append("        break;")
     w.append("    }\n    return A64_OP_UNALLOCATED;\n}\n")
+    # A direct test of one pattern, for ops whose words no earlier pattern
+    # can claim: (insn & MASK) == VALUE then says exactly what a64_decode
+    # would.  Only such ops get the macros, so a hot path naming another
+    # op fails to compile instead of decoding differently.
+    w.append("/* Direct tests, for ops no earlier pattern overlaps (a64_run's hot path). */")
+    for i, o in enumerate(ops):
+        if any(((p[2] ^ o[2]) & p[1] & o[1]) == 0 for p in ops[:i]):
+            continue
+        w.append(f"#define A64_DIRECT_MASK_{o[0]} 0x{o[1]:08x}u")
+        w.append(f"#define A64_DIRECT_VALUE_{o[0]} 0x{o[2]:08x}u")
+    w.append("")
     w.append("#ifndef __CUDA_ARCH__")
     w.append("/* Host-side tables: names and classes, for errors, docs checks and testers. */")
     w.append("static const char *const a64_op_name[A64_OP_COUNT] = {\n    \"UNALLOCATED\",")

@@ -221,11 +221,16 @@ static CUmodule cu_mod;
 typedef struct cuda_impl {
     CUcontext ctx;
     int have_ctx;
-    CUfunction run, mark, bcast;
+    CUfunction run_full, run_int, mark, bcast;
+    /* Run the integer kernel first (agpu_run_slice_int, fewer registers,
+     * more lanes resident) until a lane meets an instruction only the full
+     * kernel has; from then on this machine runs the full one.  0 when
+     * ARMGPU_CUDA_KERNEL=full. */
+    int tiered;
     CUdeviceptr shared, priv, shared_prot, priv_prot, states, results, live;
     CUdeviceptr staging;      /* for broadcast writes */
     size_t staging_size;
-    unsigned *live_host;      /* pinned */
+    unsigned *live_host;      /* pinned: lanes still running, of which need the full kernel */
     uint64_t slice;           /* current slice length, adapted across calls */
     uint64_t fixed_slice;     /* ARMGPU_CUDA_SLICE, 0 = adaptive */
 } cuda_impl;
@@ -328,11 +333,13 @@ static int cuda_create(agpu_machine *m)
     int rc = cu_bind(m);
     if (rc) return rc;
     const char *kname = getenv("ARMGPU_CUDA_KERNEL");
-    if (!kname || !*kname) kname = "agpu_run_slice";
-    if (cu.ModuleGetFunction(&c->run, cu_mod, kname) != CUDA_SUCCESS)
+    if (!kname || !*kname || !strcmp(kname, "tiered")) c->tiered = 1;
+    else if (strcmp(kname, "full"))
         return agpu_fail(m, AGPU_ERR_INVALID_ARGUMENT,
-                         "ARMGPU_CUDA_KERNEL=%s is not a kernel of this build (agpu_run_slice, "
-                         "agpu_run_slice_r64)", kname);
+                         "ARMGPU_CUDA_KERNEL=%s: want tiered (the default: the integer kernel until "
+                         "a lane needs SIMD&FP) or full", kname);
+    CU_TRY(m, cu.ModuleGetFunction(&c->run_full, cu_mod, "agpu_run_slice"), "cuModuleGetFunction");
+    CU_TRY(m, cu.ModuleGetFunction(&c->run_int, cu_mod, "agpu_run_slice_int"), "cuModuleGetFunction");
     CU_TRY(m, cu.ModuleGetFunction(&c->mark, cu_mod, "agpu_mark_interrupted"), "cuModuleGetFunction");
     CU_TRY(m, cu.ModuleGetFunction(&c->bcast, cu_mod, "agpu_broadcast"), "cuModuleGetFunction");
 
@@ -348,13 +355,13 @@ static int cuda_create(agpu_machine *m)
         (rc = dev_alloc(m, &c->priv_prot, m->priv_pages, "private page permissions")) ||
         (rc = dev_alloc(m, &c->states, (uint64_t)n * sizeof(a64_state), "lane states")) ||
         (rc = dev_alloc(m, &c->results, (uint64_t)n * sizeof(agpu_lane_result), "lane results")) ||
-        (rc = dev_alloc(m, &c->live, sizeof(unsigned), "the live-lane counter")))
+        (rc = dev_alloc(m, &c->live, 2 * sizeof(unsigned), "the live-lane counters")))
         return rc;
     if (m->shared_pages)
         CU_TRY(m, cu.MemcpyHtoD(c->shared_prot, m->shared_prot, m->shared_pages), "cuMemcpyHtoD");
     if (m->priv_pages)
         CU_TRY(m, cu.MemcpyHtoD(c->priv_prot, m->priv_prot, m->priv_pages), "cuMemcpyHtoD");
-    CU_TRY(m, cu.MemAllocHost((void **)&c->live_host, sizeof(unsigned)), "cuMemAllocHost");
+    CU_TRY(m, cu.MemAllocHost((void **)&c->live_host, 2 * sizeof(unsigned)), "cuMemAllocHost");
     c->slice = CUDA_SLICE_FIRST;
     const char *e = getenv("ARMGPU_CUDA_SLICE");
     if (e && *e) c->fixed_slice = strtoull(e, NULL, 0);
@@ -482,18 +489,23 @@ static int cuda_execute(agpu_machine *m, uint64_t budget, agpu_lane_result *resu
     int first = 1;
     for (;;) {
         uint64_t slice = c->fixed_slice ? c->fixed_slice : c->slice;
-        /* The last launch of a run needs no count of the lanes left. */
-        int last = budget <= slice && first;
-        if (!last) CU_TRY(m, cu.MemsetD8(c->live, 0, sizeof(unsigned)), "cuMemsetD8");
+        CUfunction run = c->tiered ? c->run_int : c->run_full;
+        /* The last launch of a run needs no count of the lanes left, unless
+         * the integer kernel may leave some for the full one. */
+        int last = budget <= slice && first && !c->tiered;
+        if (!last) CU_TRY(m, cu.MemsetD8(c->live, 0, 2 * sizeof(unsigned)), "cuMemsetD8");
         void *args[] = {&c->states, &c->results, &mem, &c->priv, &n, &budget, &slice, &first, &c->live};
         double t0 = now_s();
-        CU_TRY(m, cu.LaunchKernel(c->run, grid, 1, 1, CUDA_BLOCK, 1, 1, 0, NULL, args, NULL),
+        CU_TRY(m, cu.LaunchKernel(run, grid, 1, 1, CUDA_BLOCK, 1, 1, 0, NULL, args, NULL),
                "launching the lane kernel");
         if (last) break;
-        CU_TRY(m, cu.MemcpyDtoH(c->live_host, c->live, sizeof(unsigned)), "the lane kernel");
+        CU_TRY(m, cu.MemcpyDtoH(c->live_host, c->live, 2 * sizeof(unsigned)), "the lane kernel");
         double dt = now_s() - t0;
         first = 0;
-        if (*c->live_host == 0) break;
+        /* Once SIMD&FP code has been met it is likely met again (glibc's
+         * string functions, any float): the machine stays on the full kernel. */
+        if (c->live_host[1]) c->tiered = 0;
+        if (c->live_host[0] == 0) break;
         /* Aim the next launch at the target length; at most 4x per step. */
         if (dt > 0 && slice == c->slice) {
             double want = (double)slice * CUDA_LAUNCH_TARGET_S / dt;

@@ -285,7 +285,9 @@ int main(int argc, char **argv)
     }
 
     printf("\n== kernel variants (alu loop, %u lanes) ==\n", best_lanes);
-    static const char *const variants[] = {"agpu_run_slice", "agpu_run_slice_r64"};
+    /* ARMGPU_CUDA_KERNEL: tiered (the default: the integer kernel while no
+     * lane needs SIMD&FP) and full (the whole-ISA kernel throughout). */
+    static const char *const variants[] = {"tiered", "full"};
     if (backend == AGPU_BACKEND_CUDA && !brief) {
         for (int v = 0; v < 2; v++) {
             setenv("ARMGPU_CUDA_KERNEL", variants[v], 1);
