@@ -14,10 +14,20 @@
  *
  * After each execute, for every lane: the result record (instructions, pc,
  * the whole stop record), every register agpu_reg names, and the whole
- * private region; and the shared region.  Each program runs twice (the
+ * private region; V0-V31 of the first VLANES lanes (one read per register,
+ * so not all lanes); and the shared region.  Each program runs twice (the
  * second execute resumes the lanes, as after a system call).
  *
- * Usage: cuda_compare [programs] [lanes] [seed]     (defaults 200 1024 1)
+ * Every program gets new machines: the cuda backend runs its integer kernel
+ * until a lane meets SIMD&FP code and then moves the machine to the full
+ * kernel (backend_cuda.c), and that hand-over is what a fresh machine
+ * exercises.  Odd programs draw integer classes only, so the integer kernel
+ * runs them whole; even ones mix in SIMD&FP, with FPCR random (rounding
+ * mode, FZ, DN, AHP) and V registers random in the first VLANES lanes.
+ *
+ * Usage: cuda_compare [programs] [lanes] [seed] [other]   (defaults 200 1024 1 cuda)
+ * other = cpu compares the cpu backend with itself: a check of this tool
+ * where there is no GPU.
  * Exit status: 0 all equal, 1 a difference (printed with what reproduces
  * it), 77 no cuda backend here (ctest counts that as skipped).
  */
@@ -36,6 +46,7 @@
 #define PRIV_BASE 0x100000ull
 #define PRIV_SIZE (2 * AGPU_PAGE_SIZE)
 #define BUDGET 3000
+#define VLANES 64u
 
 static uint64_t rng_state;
 static uint64_t rnd(void) /* splitmix64 */
@@ -74,10 +85,19 @@ static agpu_machine *make(agpu_backend b, uint32_t lanes)
     return m;
 }
 
-/* A random word of a random op, branch offsets narrowed to +-8 words. */
-static uint32_t random_word(void)
+static int is_fpsimd_op(uint32_t op)
 {
-    uint32_t op = 1 + (uint32_t)(rnd() % (A64_OP_COUNT - 1));
+    const char *c = a64_class_name[a64_op_class[op]];
+    return !strncmp(c, "fp.", 3) || !strncmp(c, "simd.", 5);
+}
+
+/* A random word of a random op (integer classes only when int_only), branch
+ * offsets narrowed to +-8 words. */
+static uint32_t random_word(int int_only)
+{
+    uint32_t op;
+    do op = 1 + (uint32_t)(rnd() % (A64_OP_COUNT - 1));
+    while (int_only && is_fpsimd_op(op));
     uint32_t w = a64_op_pattern[op].value | ((uint32_t)rnd() & ~a64_op_pattern[op].mask);
     int32_t off = (int32_t)(rnd() % 17) - 8;
     switch (op) {
@@ -132,6 +152,17 @@ static int compare(agpu_machine *a, agpu_machine *b, uint32_t lanes, const agpu_
         for (uint32_t l = 0; l < lanes && bad < 10; l++)
             if (va[l] != vb[l]) bad += diff(agpu_reg_name((agpu_reg)r), l, va[l], vb[l]);
     }
+    for (uint32_t l = 0; l < lanes && l < VLANES && bad < 10; l++)
+        for (uint32_t n = 0; n < 32 && bad < 10; n++) {
+            uint64_t qa[2], qb[2];
+            CHECK(a, agpu_get_vreg(a, l, n, qa));
+            CHECK(b, agpu_get_vreg(b, l, n, qb));
+            if (qa[0] != qb[0] || qa[1] != qb[1]) {
+                fprintf(stderr, "DIFFERENCE: lane %u V%u: cpu 0x%016" PRIx64 "%016" PRIx64
+                        " cuda 0x%016" PRIx64 "%016" PRIx64 "\n", l, n, qa[1], qa[0], qb[1], qb[0]);
+                bad++;
+            }
+        }
     for (uint32_t l = 0; l < lanes && bad < 10; l++) {
         CHECK(a, agpu_read_memory(a, l, PRIV_BASE, ma, PRIV_SIZE));
         CHECK(b, agpu_read_memory(b, l, PRIV_BASE, mb, PRIV_SIZE));
@@ -153,13 +184,13 @@ int main(int argc, char **argv)
     uint32_t programs = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 200;
     uint32_t lanes = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 1024;
     uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 1;
+    agpu_backend other = argc > 4 && !strcmp(argv[4], "cpu") ? AGPU_BACKEND_CPU : AGPU_BACKEND_CUDA;
     char why[256];
-    if (agpu_backend_available(AGPU_BACKEND_CUDA, why, sizeof why) != AGPU_OK) {
+    if (agpu_backend_available(other, why, sizeof why) != AGPU_OK) {
         printf("cuda_compare: skipped: the cuda backend is unavailable: %s\n", why);
         return 77;
     }
     printf("cuda_compare: %u programs x %u lanes, seed %" PRIu64 ", on %s\n", programs, lanes, seed, why);
-    agpu_machine *cpu = make(AGPU_BACKEND_CPU, lanes), *gpu = make(AGPU_BACKEND_CUDA, lanes);
     agpu_lane_result *ra = malloc(lanes * sizeof *ra), *rb = malloc(lanes * sizeof *rb);
     uint64_t *va = malloc(lanes * sizeof *va), *vb = malloc(lanes * sizeof *vb);
     uint64_t *regs = malloc((size_t)lanes * AGPU_REG_COUNT * sizeof *regs);
@@ -168,8 +199,10 @@ int main(int argc, char **argv)
     uint64_t stops[16] = {0}, retired = 0;
     for (uint32_t p = 0; p < programs; p++) {
         rng_state = seed * 0x100000001B3ull + p;
+        int int_only = p & 1;
+        agpu_machine *cpu = make(AGPU_BACKEND_CPU, lanes), *gpu = make(other, lanes);
         uint32_t code[PROG_WORDS];
-        for (int i = 0; i < PROG_WORDS; i++) code[i] = random_word();
+        for (int i = 0; i < PROG_WORDS; i++) code[i] = random_word(int_only);
         uint8_t sdata[AGPU_PAGE_SIZE];
         for (size_t i = 0; i < sizeof sdata; i++) sdata[i] = (uint8_t)rnd();
         /* Registers: lane-major, then set one register of every lane at a time. */
@@ -179,7 +212,7 @@ int main(int argc, char **argv)
             regs[(size_t)AGPU_REG_PC * lanes + l] = 4 * (rnd() % 4);
             regs[(size_t)AGPU_REG_NZCV * lanes + l] = rnd() << 28;
             regs[(size_t)AGPU_REG_TPIDR_EL0 * lanes + l] = rnd();
-            regs[(size_t)AGPU_REG_FPCR * lanes + l] = 0;
+            regs[(size_t)AGPU_REG_FPCR * lanes + l] = int_only ? 0 : rnd() & A64_FPCR_MASK;
             regs[(size_t)AGPU_REG_FPSR * lanes + l] = 0;
             regs[(size_t)AGPU_REG_ICOUNT * lanes + l] = rnd() % 1000;
         }
@@ -191,6 +224,11 @@ int main(int argc, char **argv)
             for (int r = 0; r < AGPU_REG_COUNT; r++)
                 CHECK(m, agpu_set_reg_all(m, (agpu_reg)r, regs + (size_t)r * lanes));
         }
+        for (uint32_t l = 0; !int_only && l < lanes && l < VLANES; l++)
+            for (uint32_t n = 0; n < 32; n++) {
+                uint64_t q[2] = {random_reg(), random_reg()};
+                for (int k = 0; k < 2; k++) CHECK(ms[k], agpu_set_vreg(ms[k], l, n, q));
+            }
         /* Private memory: a broadcast, then a different first line per lane. */
         for (size_t i = 0; i < PRIV_SIZE; i++) data[i] = (uint8_t)rnd();
         for (int k = 0; k < 2; k++) CHECK(ms[k], agpu_load(ms[k], PRIV_BASE, data, PRIV_SIZE));
@@ -215,6 +253,8 @@ int main(int argc, char **argv)
                 retired += ra[l].instructions;
             }
         }
+        agpu_destroy(cpu);
+        agpu_destroy(gpu);
         if ((p + 1) % 100 == 0) {
             printf("  %u programs equal\n", p + 1);
             fflush(stdout);
@@ -225,8 +265,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < 16; i++)
         if (stops[i]) printf(" %s %" PRIu64, agpu_stop_reason_name((uint32_t)i), stops[i]);
     printf("\n");
-    agpu_destroy(cpu);
-    agpu_destroy(gpu);
     free(ra), free(rb), free(va), free(vb), free(regs), free(ma), free(mb), free(data);
     return 0;
 }
