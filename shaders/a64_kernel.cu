@@ -114,8 +114,13 @@ __device__ __forceinline__ static void state_out(a64_state *g, const a64_state *
         if ((threadIdx.x & 31) == 0 && f) atomicAdd(&live[1], (unsigned)__popc(f));              \
     }
 
+/* -DAGPU_INT_MIN_BLOCKS=N asks ptxas to fit N blocks of the integer kernel
+ * per SM (a register cap); measurements only (docs/cuda.md). */
+#ifndef AGPU_INT_MIN_BLOCKS
+#define AGPU_INT_MIN_BLOCKS 1
+#endif
 AGPU_SLICE_KERNEL(agpu_run_slice, __launch_bounds__(128), 1)
-AGPU_SLICE_KERNEL(agpu_run_slice_int, __launch_bounds__(128), 0)
+AGPU_SLICE_KERNEL(agpu_run_slice_int, __launch_bounds__(128, AGPU_INT_MIN_BLOCKS), 0)
 
 /* agpu_interrupt(): lanes that would have run on stop as INTERRUPTED, their
  * state exact, so the next execute resumes them. */
