@@ -38,6 +38,9 @@ AGPU_FN int64_t a64_sext(uint64_t v, int bits)
 }
 
 AGPU_FN uint64_t a64_ones(int n) { return n >= 64 ? ~0ull : ((1ull << n) - 1); }
+/* a64_ones(datasize) for sf: a select, where a64_ones would build the mask
+ * with variable shifts on the GPU. */
+AGPU_FN uint64_t a64_dmask(int sf) { return sf ? ~0ull : 0xffffffffull; }
 
 AGPU_FN uint64_t a64_ror(uint64_t v, int amount, int width)
 {
@@ -100,55 +103,56 @@ AGPU_FN void set_XSPd(a64_state *s, uint32_t n, uint64_t v, int sf)
 /* AddWithCarry(): the sum and, in *nzcv, its flags in bits 31..28. */
 AGPU_FN uint64_t AddWithCarry(uint64_t x, uint64_t y, uint64_t carry_in, int sf, uint64_t *nzcv)
 {
-    int top = sf ? 63 : 31;
-    uint64_t m = a64_ones(top + 1);
-    x &= m;
-    y &= m;
-    uint64_t r = (x + y + carry_in) & m;
-    uint64_t n = (r >> top) & 1;
-    uint64_t z = r == 0;
-    /* Carry out of the top bit, from the operands' and result's top bits. */
-    uint64_t c = (((x & y) | ((x | y) & ~r)) >> top) & 1;
-    uint64_t v = (((x ^ r) & (y ^ r)) >> top) & 1;
-    *nzcv = (n << 31) | (z << 30) | (c << 29) | (v << 28);
+    /* Carry out of the top bit comes from the operands' and the result's
+     * top bits; each width in its own arithmetic (no masks to build). */
+    if (sf) {
+        uint64_t r = x + y + carry_in;
+        uint64_t c = ((x & y) | ((x | y) & ~r)) >> 63;
+        uint64_t v = ((x ^ r) & (y ^ r)) >> 63;
+        *nzcv = ((r >> 63) << 31) | ((uint64_t)(r == 0) << 30) | (c << 29) | (v << 28);
+        return r;
+    }
+    uint32_t a = (uint32_t)x, b = (uint32_t)y, r = a + b + (uint32_t)carry_in;
+    uint32_t c = ((a & b) | ((a | b) & ~r)) >> 31;
+    uint32_t v = ((a ^ r) & (b ^ r)) >> 31;
+    *nzcv = (uint64_t)(((r >> 31) << 31) | ((uint32_t)(r == 0) << 30) | (c << 29) | (v << 28));
     return r;
 }
 
 AGPU_FN uint64_t a64_nz_flags(uint64_t r, int sf)
 {
     int top = sf ? 63 : 31;
-    uint64_t m = a64_ones(top + 1);
-    return (((r >> top) & 1) << 31) | ((uint64_t)((r & m) == 0) << 30);
+    return (((r >> top) & 1) << 31) | ((uint64_t)((r & a64_dmask(sf)) == 0) << 30);
 }
 
 /* ConditionHolds(): cond is the 4-bit field of B.cond, CSEL, CCMP. */
 AGPU_FN int ConditionHolds(uint32_t cond, uint64_t nzcv)
 {
-    int n = (nzcv >> 31) & 1, z = (nzcv >> 30) & 1, c = (nzcv >> 29) & 1, v = (nzcv >> 28) & 1;
-    int result;
-    switch (cond >> 1) {
-    case 0: result = z; break;            /* EQ / NE */
-    case 1: result = c; break;            /* CS / CC */
-    case 2: result = n; break;            /* MI / PL */
-    case 3: result = v; break;            /* VS / VC */
-    case 4: result = c && !z; break;      /* HI / LS */
-    case 5: result = n == v; break;       /* GE / LT */
-    case 6: result = n == v && !z; break; /* GT / LE */
-    default: result = 1; break;           /* AL / NV: both always true */
-    }
-    if ((cond & 1) && cond != 15) result = !result;
-    return result;
+    uint32_t n = (uint32_t)(nzcv >> 31) & 1, z = (uint32_t)(nzcv >> 30) & 1;
+    uint32_t c = (uint32_t)(nzcv >> 29) & 1, v = (uint32_t)(nzcv >> 28) & 1;
+    /* Every base condition at once, bit cond>>1 of one word: no branch. */
+    uint32_t ge = (n ^ v) ^ 1;
+    uint32_t all = z                      /* 0: EQ / NE */
+                   | c << 1               /* 1: CS / CC */
+                   | n << 2               /* 2: MI / PL */
+                   | v << 3               /* 3: VS / VC */
+                   | (c & (z ^ 1)) << 4   /* 4: HI / LS */
+                   | ge << 5              /* 5: GE / LT */
+                   | (ge & (z ^ 1)) << 6  /* 6: GT / LE */
+                   | 1u << 7;             /* 7: AL / NV: both always true */
+    uint32_t result = (all >> (cond >> 1)) & 1;
+    return (int)(result ^ ((cond & 1) & (cond != 15)));
 }
 
 /* ShiftReg(): type 0 LSL, 1 LSR, 2 ASR, 3 ROR; amount < datasize. */
 AGPU_FN uint64_t ShiftReg(uint64_t v, uint32_t type, int amount, int sf)
 {
     int width = sf ? 64 : 32;
-    v &= a64_ones(width);
+    v &= a64_dmask(sf);
     switch (type) {
-    case 0: return (v << amount) & a64_ones(width);
+    case 0: return (v << amount) & a64_dmask(sf);
     case 1: return v >> amount;
-    case 2: return (uint64_t)(a64_sext(v, width) >> amount) & a64_ones(width);
+    case 2: return (uint64_t)(a64_sext(v, width) >> amount) & a64_dmask(sf);
     default: return a64_ror(v, amount, width);
     }
 }
@@ -508,7 +512,7 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
         case 2: r = a ^ imm; break;
         default: r = a & imm; break;
         }
-        r &= a64_ones(width);
+        r &= a64_dmask(sf);
         if (opc == 3) {
             s->nzcv = a64_nz_flags(r, sf);
             set_X(s, rd, r);
@@ -540,15 +544,15 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
         uint64_t src = X(s, rn);
         uint64_t bot = (dst & ~wmask) | (a64_ror(src, (int)immr, width) & wmask);
         uint64_t top = opc == 0 ? (((src >> imms) & 1) ? ~0ull : 0) : dst;
-        set_Xd(s, rd, ((top & ~tmask) | (bot & tmask)) & a64_ones(width), sf);
+        set_Xd(s, rd, ((top & ~tmask) | (bot & tmask)) & a64_dmask(sf), sf);
         break;
     }
     case A64_OP_EXTRACT: {
         uint32_t N = (insn >> 22) & 1, lsb = (uint32_t)a64_bits(insn, 15, 10);
         if ((uint32_t)sf != N || (!sf && lsb >= 32)) return a64_undefined(s, insn);
-        uint64_t hi = X(s, rn) & a64_ones(width), lo = X(s, rm) & a64_ones(width);
+        uint64_t hi = X(s, rn) & a64_dmask(sf), lo = X(s, rm) & a64_dmask(sf);
         uint64_t r = lsb == 0 ? lo : ((lo >> lsb) | (hi << (width - (int)lsb)));
-        set_Xd(s, rd, r & a64_ones(width), sf);
+        set_Xd(s, rd, r & a64_dmask(sf), sf);
         break;
     }
 
@@ -567,7 +571,7 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
         break;
     }
     case A64_OP_CB: {
-        uint64_t v = X(s, rd) & a64_ones(width);
+        uint64_t v = X(s, rd) & a64_dmask(sf);
         uint32_t nz = (insn >> 24) & 1;
         if ((v != 0) == (nz != 0)) {
             s->pc += (uint64_t)(a64_sext(a64_bits(insn, 23, 5), 19) * 4);
@@ -740,7 +744,7 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
         case 2: r = a ^ b; break;
         default: r = a & b; break;
         }
-        r &= a64_ones(width);
+        r &= a64_dmask(sf);
         if (opc == 3) s->nzcv = a64_nz_flags(r, sf);
         set_X(s, rd, r);
         break;
@@ -804,7 +808,7 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
     case A64_OP_DP_2SRC: {
         uint32_t opcode = (uint32_t)a64_bits(insn, 15, 10);
         uint64_t a = X(s, rn), b = X(s, rm), r;
-        uint64_t mask = a64_ones(width);
+        uint64_t mask = a64_dmask(sf);
         switch (opcode) {
         case 2: /* UDIV: division by zero gives zero (C6.2 UDIV, no trap in A64) */
             a &= mask;
@@ -838,7 +842,7 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
     }
     case A64_OP_DP_1SRC: {
         uint32_t opcode = (uint32_t)a64_bits(insn, 15, 10);
-        uint64_t a = X(s, rn) & a64_ones(width), r = 0;
+        uint64_t a = X(s, rn) & a64_dmask(sf), r = 0;
         switch (opcode) {
         case 0: /* RBIT */
             for (int i = 0; i < width; i++) r |= ((a >> i) & 1) << (width - 1 - i);
@@ -860,7 +864,7 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
             r = (uint64_t)(a64_clz64(a) - (64 - width));
             break;
         case 5: { /* CLS: CountLeadingZeroBits(x<N-1:1> EOR x<N-2:0>) */
-            uint64_t t = (a ^ (a >> 1)) & (a64_ones(width) >> 1);
+            uint64_t t = (a ^ (a >> 1)) & (a64_dmask(sf) >> 1);
             r = (uint64_t)(a64_clz64(t) - (64 - width) - 1);
             break;
         }

@@ -52,12 +52,15 @@ __device__ __forceinline__ static void regs_out(a64_state *s)
  * across the whole run (ptxas: 168 registers and spills, for nothing). */
 __device__ __forceinline__ static void state_in(a64_state *s, const a64_state *g, int fpsimd)
 {
-    memcpy(s, g, fpsimd ? sizeof *s : offsetof(a64_state, v));
+    /* 8 bytes at a time (memcpy here compiled to byte loads). */
+    const uint32_t words = (fpsimd ? sizeof *s : offsetof(a64_state, v)) / 8;
+    for (uint32_t i = 0; i < words; i++) ((uint64_t *)s)[i] = ((const uint64_t *)g)[i];
 }
 
 __device__ __forceinline__ static void state_out(a64_state *g, const a64_state *s, int fpsimd)
 {
-    memcpy(g, s, fpsimd ? sizeof *s : offsetof(a64_state, v));
+    const uint32_t words = (fpsimd ? sizeof *s : offsetof(a64_state, v)) / 8;
+    for (uint32_t i = 0; i < words; i++) ((uint64_t *)g)[i] = ((const uint64_t *)s)[i];
 }
 
 /*
@@ -114,10 +117,13 @@ __device__ __forceinline__ static void state_out(a64_state *g, const a64_state *
         if ((threadIdx.x & 31) == 0 && f) atomicAdd(&live[1], (unsigned)__popc(f));              \
     }
 
-/* -DAGPU_INT_MIN_BLOCKS=N asks ptxas to fit N blocks of the integer kernel
- * per SM (a register cap); measurements only (docs/cuda.md). */
+/* The integer kernel is built for 6 blocks per SM, as many as the
+ * shared-memory register file (33 KB a block) lets an SM hold: without the
+ * bound ptxas takes registers freely (80 to 239 for the same code, as small
+ * source changes fell) and fewer blocks fit.  -DAGPU_INT_MIN_BLOCKS=N
+ * measures other bounds (docs/cuda.md). */
 #ifndef AGPU_INT_MIN_BLOCKS
-#define AGPU_INT_MIN_BLOCKS 1
+#define AGPU_INT_MIN_BLOCKS 6
 #endif
 AGPU_SLICE_KERNEL(agpu_run_slice, __launch_bounds__(128), 1)
 AGPU_SLICE_KERNEL(agpu_run_slice_int, __launch_bounds__(128, AGPU_INT_MIN_BLOCKS), 0)
