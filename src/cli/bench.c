@@ -838,8 +838,11 @@ static int mkdir_for(const char *path)
     return 0;
 }
 
+/* complete = 0 marks a checkpoint: the file is rewritten after every
+ * workload, so a run cut short (a time limit, Ctrl-C) keeps every figure
+ * measured so far. */
 static int write_json(const char *path, const machine_desc *d, const opts *o, const char *cmdline,
-                      double total_s, const char *backends)
+                      double total_s, const char *backends, int complete)
 {
     if (mkdir_for(path)) {
         fprintf(stderr, "armgpu bench: cannot create the folder of %s: %s\n", path, strerror(errno));
@@ -857,7 +860,8 @@ static int write_json(const char *path, const machine_desc *d, const opts *o, co
     fprintf(f, ",\n  \"suite\": \"%s\",\n  \"repeats\": %u,\n  \"backends\": ", o->full ? "full" : "quick",
             o->repeats);
     json_str(f, backends);
-    fprintf(f, ",\n  \"total_seconds\": %.3f,\n  \"machine\": {\n    \"cpu\": ", total_s);
+    fprintf(f, ",\n  \"complete\": %s,\n  \"total_seconds\": %.3f,\n  \"machine\": {\n    \"cpu\": ",
+            complete ? "true" : "false", total_s);
     json_str(f, d->cpu);
     fprintf(f, ",\n    \"host_cores\": %u,\n    \"memory_kib\": %llu,\n    \"gpu\": ", d->cores, d->mem_kib);
     if (d->gpu[0]) json_str(f, d->gpu);
@@ -1192,6 +1196,8 @@ int cmd_bench(int argc, char **argv)
         if (have_qemu && t0->peers && maxl && (!t0->w->alu || t0->param < 2000000 / 4 + 1))
             measure_qemu(&o, t0, maxl);
         free(counts);
+        if (o.json && *o.json && k + 1 < ntests[0])
+            write_json(o.json, &d, &o, cmdline, cli_now() - t_start, backends, 0);
     }
     progress_clear();
     double total = cli_now() - t_start;
@@ -1204,7 +1210,7 @@ int cmd_bench(int argc, char **argv)
     print_table(stdout);
     printf("\nmedian of %u timed runs after a warm-up; suite took %.1f s\n", o.repeats, total);
     if (o.json && *o.json) {
-        if (write_json(o.json, &d, &o, cmdline, total, backends) == 0) {
+        if (write_json(o.json, &d, &o, cmdline, total, backends, 1) == 0) {
             printf("json: %s\n", o.json);
             if (!no_plot && o.plot && *o.plot) make_plot(o.json, o.plot);
         }
