@@ -149,7 +149,7 @@ AGPU_API uint64_t agpu_private_size(const agpu_machine *m);
 
 /* ------------------------------------------------------------ guest memory */
 
-/* Page permissions, for agpu_protect(). */
+/* Page permissions, for agpu_protect() and agpu_protect_lane(). */
 #define AGPU_PROT_READ 1u
 #define AGPU_PROT_WRITE 2u
 #define AGPU_PROT_EXEC 4u
@@ -178,11 +178,32 @@ AGPU_API int agpu_read_memory(agpu_machine *m, uint32_t lane, uint64_t addr,
  * addr and len are multiples of AGPU_PAGE_SIZE and the range lies in one
  * region.  For the private region the permissions apply to every lane.
  * Lanes that read, write or fetch against them stop with AGPU_STOP_FAULT,
- * cause AGPU_FAULT_PERMISSION. */
+ * cause AGPU_FAULT_PERMISSION.
+ *
+ * Permissions are one byte per page: one table for the shared region, and
+ * for the private region one table per lane (num_lanes x private_size /
+ * AGPU_PAGE_SIZE bytes in all, on the host and again on a GPU: 1/4096 of the
+ * private memory itself). */
 AGPU_API int agpu_protect(agpu_machine *m, uint64_t addr, uint64_t len, uint32_t prot);
 
-/* The permissions of the page holding addr, or AGPU_ERR_ADDRESS if unmapped. */
+/* agpu_protect() for one lane's private region: only that lane's pages
+ * change, as a process's mprotect() changes only its own mappings.  lane is
+ * a lane index, or AGPU_ALL_LANES for agpu_protect()'s meaning.  A range in
+ * the shared region with one lane is refused (AGPU_ERR_INVALID_ARGUMENT):
+ * the shared region has one table for all lanes by design. */
+AGPU_API int agpu_protect_lane(agpu_machine *m, uint32_t lane, uint64_t addr, uint64_t len,
+                               uint32_t prot);
+
+/* The permissions of the page holding addr, or AGPU_ERR_ADDRESS if unmapped.
+ * For a private page whose permissions agpu_protect_lane() made differ
+ * between lanes there is no one answer: AGPU_ERR_STATE, naming the first
+ * lane that differs from lane 0. */
 AGPU_API int agpu_get_protection(agpu_machine *m, uint64_t addr, uint32_t *prot);
+
+/* The permissions of the page holding addr as lane sees it.  In the shared
+ * region lane is ignored; AGPU_ALL_LANES is agpu_get_protection(). */
+AGPU_API int agpu_get_protection_lane(agpu_machine *m, uint32_t lane, uint64_t addr,
+                                      uint32_t *prot);
 
 /* ------------------------------------------------------------------- state */
 

@@ -1339,29 +1339,31 @@ static PyObject *Machine_write_memory_32(MachineObject *s, PyObject *a, PyObject
 
 static PyObject *Machine_protect(MachineObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kw[] = {"address", "size", "prot", NULL};
-    PyObject *addr_o, *size_o, *prot_o;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO:protect", kw, &addr_o, &size_o, &prot_o)) return NULL;
+    static char *kw[] = {"address", "size", "prot", "lane", NULL};
+    PyObject *addr_o, *size_o, *prot_o, *lane_o = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO|O:protect", kw, &addr_o, &size_o, &prot_o, &lane_o))
+        return NULL;
     GET_MACHINE(self, st, m);
     uint64_t addr, size;
-    uint32_t prot;
+    uint32_t prot, lane;
     if (to_u64(st, addr_o, "address", K_ADDR, &addr) || to_u64(st, size_o, "size", K_SIZE, &size) ||
-        to_u32(st, prot_o, "prot", &prot))
+        to_u32(st, prot_o, "prot", &prot) || to_lane(st, m, lane_o, 1, &lane))
         return NULL;
-    CHECK_RC(st, m, agpu_protect(m, addr, size, prot));
+    CHECK_RC(st, m, agpu_protect_lane(m, lane, addr, size, prot));
     Py_RETURN_NONE;
 }
 
 static PyObject *Machine_get_protection(MachineObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kw[] = {"address", NULL};
-    PyObject *addr_o;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:get_protection", kw, &addr_o)) return NULL;
+    static char *kw[] = {"address", "lane", NULL};
+    PyObject *addr_o, *lane_o = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:get_protection", kw, &addr_o, &lane_o)) return NULL;
     GET_MACHINE(self, st, m);
     uint64_t addr;
-    if (to_u64(st, addr_o, "address", K_ADDR, &addr)) return NULL;
+    uint32_t lane;
+    if (to_u64(st, addr_o, "address", K_ADDR, &addr) || to_lane(st, m, lane_o, 1, &lane)) return NULL;
     uint32_t prot = 0;
-    CHECK_RC(st, m, agpu_get_protection(m, addr, &prot));
+    CHECK_RC(st, m, agpu_get_protection_lane(m, lane, addr, &prot));
     return PyObject_CallFunction(st->Prot, "I", prot);
 }
 
@@ -1924,10 +1926,13 @@ static PyMethodDef Machine_methods[] = {
     {"write_memory_u32", (PyCFunction)(void (*)(void))Machine_write_memory_32, KW,
      "write_memory_u32($self, /, address, value, lane=None)\n--\n\nThe prototype's name for write_memory_32()."},
     {"protect", (PyCFunction)(void (*)(void))Machine_protect, KW,
-     "protect($self, /, address, size, prot)\n--\n\nSets the permissions (a Prot) of whole pages "
-     "[address, address+size); lanes\nthat access them against the permissions stop with a FAULT."},
+     "protect($self, /, address, size, prot, lane=None)\n--\n\nSets the permissions (a Prot) of whole "
+     "pages [address, address+size); lanes\nthat access them against the permissions stop with a FAULT.  "
+     "In the private\nregion lane changes one lane's pages only; None changes every lane's.  The\nshared "
+     "region has one set for all lanes: lane must be None there."},
     {"get_protection", (PyCFunction)(void (*)(void))Machine_get_protection, KW,
-     "get_protection($self, /, address)\n--\n\nThe permissions (a Prot) of the page holding address."},
+     "get_protection($self, /, address, lane=None)\n--\n\nThe permissions (a Prot) of the page holding "
+     "address, as lane sees it.\nWith None, a private page whose lanes differ raises StateError."},
     {"get_lane_register", (PyCFunction)(void (*)(void))Machine_get_lane_register, KW,
      "get_lane_register($self, /, lane, reg)\n--\n\nOne register of one lane, unsigned.  reg is an int or "
      "Reg (0..37) or a name:\n'x0'..'x30', 'fp', 'lr', 'sp', 'pc', 'nzcv', 'tpidr_el0', 'fpcr', 'fpsr', "

@@ -83,7 +83,10 @@ __shared__ uint64_t a64_gpr_sh[33 * A64_GPU_BLOCK];
 
 /* The memory one lane sees: the shared region at guest address 0 and, when
  * priv_size != 0, its private region at priv_base.  Permissions are one byte
- * per page (AGPU_PROT_* bits); the private region's apply to every lane. */
+ * per page (AGPU_PROT_* bits).  shared_prot is one table for all lanes;
+ * priv_prot is this lane's own row of the lanes x pages table, so that one
+ * lane's mprotect leaves the others alone: each backend points it there
+ * before running the lane. */
 typedef struct a64_mem {
     uint8_t *shared;
     uint64_t shared_size;

@@ -94,6 +94,9 @@ __device__ __forceinline__ static void state_out(a64_state *g, const a64_state *
                 state_in(&s, &states[l], FPSIMD);                                                \
                 uint64_t before = s.icount, left = budget - used;                                \
                 uint8_t *priv = mem.priv_size ? priv_all + (size_t)l * mem.priv_size : 0;       \
+                /* mem is this thread's copy: point it at the lane's own row                     \
+                 * of the lanes x pages private permissions. */                                  \
+                mem.priv_prot += (size_t)l * (mem.priv_size >> A64_PAGE_SHIFT);                  \
                 regs_in(&s);                                                                     \
                 uint32_t why = a64_run_ex(&s, &mem, priv, left < slice ? left : slice, 0, FPSIMD); \
                 regs_out(&s);                                                                    \

@@ -92,9 +92,9 @@ static int cpu_read_mem(agpu_machine *m, int region, uint32_t lane, uint64_t off
     return AGPU_OK;
 }
 
-static int cpu_prot_changed(agpu_machine *m, int region, uint64_t first, uint64_t count)
+static int cpu_prot_changed(agpu_machine *m, int region, uint32_t lane, uint64_t first, uint64_t count)
 {
-    (void)m, (void)region, (void)first, (void)count; /* lanes read the host arrays directly */
+    (void)m, (void)region, (void)lane, (void)first, (void)count; /* lanes read the host arrays directly */
     return AGPU_OK;
 }
 
@@ -112,19 +112,30 @@ static int cpu_write_state(agpu_machine *m, uint32_t lane, uint32_t count, const
 
 typedef struct cpu_job {
     agpu_machine *m;
-    a64_mem mem;
+    a64_mem mem;    /* priv_prot: the whole lanes x pages table */
     uint64_t budget;
     agpu_lane_result *results;
     a64_dcache *dc; /* may be NULL: then every word is decoded */
     uint32_t first, count;
 } cpu_job;
 
+/* Runs lane `lane` for at most `budget` instructions: its private memory,
+ * and the view of memory with its own row of the private permissions. */
+static uint32_t cpu_run_lane(const cpu_job *job, uint32_t lane, uint64_t budget)
+{
+    agpu_machine *m = job->m;
+    cpu_impl *c = impl_of(m);
+    a64_mem mem = job->mem;
+    mem.priv_prot = agpu_lane_prot(job->mem.priv_prot, m, lane);
+    uint8_t *priv = c->priv ? c->priv + (size_t)lane * m->cfg.private_size : NULL;
+    return a64_run(&c->lanes[lane], &mem, priv, budget, job->dc);
+}
+
 static void *cpu_worker(void *arg)
 {
     cpu_job *job = arg;
     agpu_machine *m = job->m;
     cpu_impl *c = impl_of(m);
-    a64_dcache *dc = job->dc;
     uint32_t n = job->count;
     uint32_t *active = malloc((size_t)n * sizeof *active);
     uint64_t *start = malloc((size_t)n * sizeof *start);
@@ -132,9 +143,8 @@ static void *cpu_worker(void *arg)
         /* Out of memory for the bookkeeping: run lanes one after another. */
         for (uint32_t i = 0; i < n; i++) {
             a64_state *s = &c->lanes[job->first + i];
-            uint8_t *priv = c->priv ? c->priv + (size_t)(job->first + i) * m->cfg.private_size : NULL;
             uint64_t before = s->icount;
-            a64_run(s, &job->mem, priv, job->budget, dc);
+            cpu_run_lane(job, job->first + i, job->budget);
             job->results[job->first + i].instructions = s->icount - before;
         }
         goto done;
@@ -156,8 +166,7 @@ static void *cpu_worker(void *arg)
             uint64_t used = s->icount - start[lane - job->first];
             uint64_t left = job->budget - used;
             uint64_t slice = left < CPU_SLICE ? left : CPU_SLICE;
-            uint8_t *priv = c->priv ? c->priv + (size_t)lane * m->cfg.private_size : NULL;
-            uint32_t why = a64_run(s, &job->mem, priv, slice, dc);
+            uint32_t why = cpu_run_lane(job, lane, slice);
             if (why == AGPU_STOP_MAX_CYCLES && slice < left) active[kept++] = lane;
         }
         live = kept;

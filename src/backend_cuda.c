@@ -10,11 +10,12 @@
  * driver API over a statically linked runtime.
  *
  * Everything a lane has lives on the device between calls: its a64_state,
- * the shared region, every lane's private region and both permission
- * tables.  Host reads and writes copy only what they name; an execute moves
- * the lanes' results back in one transfer.  Long budgets run as several
- * launches ("slices") of bounded length, so agpu_interrupt() is seen between
- * them and no launch runs long enough to trip a display watchdog.
+ * the shared region, every lane's private region, the shared permissions and
+ * every lane's private permissions.  Host reads and writes copy only what
+ * they name; an execute moves the lanes' results back in one transfer.
+ * Long budgets run as several launches ("slices") of bounded length, so
+ * agpu_interrupt() is seen between them and no launch runs long enough to
+ * trip a display watchdog.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -352,15 +353,17 @@ static int cuda_create(agpu_machine *m)
     if ((rc = dev_alloc(m, &c->shared, m->cfg.shared_size, "the shared region")) ||
         (rc = dev_alloc(m, &c->priv, priv_total, "the private regions")) ||
         (rc = dev_alloc(m, &c->shared_prot, m->shared_pages, "shared page permissions")) ||
-        (rc = dev_alloc(m, &c->priv_prot, m->priv_pages, "private page permissions")) ||
+        (rc = dev_alloc(m, &c->priv_prot, (uint64_t)n * m->priv_pages, "private page permissions")) ||
         (rc = dev_alloc(m, &c->states, (uint64_t)n * sizeof(a64_state), "lane states")) ||
         (rc = dev_alloc(m, &c->results, (uint64_t)n * sizeof(agpu_lane_result), "lane results")) ||
         (rc = dev_alloc(m, &c->live, 2 * sizeof(unsigned), "the live-lane counters")))
         return rc;
     if (m->shared_pages)
         CU_TRY(m, cu.MemcpyHtoD(c->shared_prot, m->shared_prot, m->shared_pages), "cuMemcpyHtoD");
+    /* Every private page of every lane starts with every permission, as the
+     * host's table does (agpu_create fills it after this). */
     if (m->priv_pages)
-        CU_TRY(m, cu.MemcpyHtoD(c->priv_prot, m->priv_prot, m->priv_pages), "cuMemcpyHtoD");
+        CU_TRY(m, cu.MemsetD8(c->priv_prot, AGPU_PROT_ALL, (size_t)n * m->priv_pages), "cuMemsetD8");
     CU_TRY(m, cu.MemAllocHost((void **)&c->live_host, 2 * sizeof(unsigned)), "cuMemAllocHost");
     c->slice = CUDA_SLICE_FIRST;
     const char *e = getenv("ARMGPU_CUDA_SLICE");
@@ -399,32 +402,40 @@ static unsigned grid_for(uint64_t threads)
     return g ? (unsigned)g : 1;
 }
 
+/* The same n host bytes to offset off of every lane's row of a lanes x
+ * stride device array (private memory, private permissions): one upload,
+ * then a kernel copies it into every row. */
+static int broadcast(agpu_machine *m, CUdeviceptr rows, uint64_t stride, uint64_t off, const void *p,
+                     size_t n)
+{
+    cuda_impl *c = impl_of(m);
+    int rc;
+    if (c->staging_size < n) {
+        if (c->staging) cu.MemFree(c->staging);
+        c->staging = 0;
+        c->staging_size = 0;
+        if ((rc = dev_alloc(m, &c->staging, n, "a broadcast write"))) return rc;
+        c->staging_size = n;
+    }
+    CU_TRY(m, cu.MemcpyHtoD(c->staging, p, n), "cuMemcpyHtoD");
+    uint64_t len = n;
+    uint32_t lanes = m->cfg.num_lanes;
+    void *args[] = {&rows, &stride, &off, &c->staging, &len, &lanes};
+    uint64_t work = (uint64_t)lanes * ((n + 7) / 8);
+    unsigned grid = grid_for(work < (1u << 24) ? work : (1u << 24));
+    CU_TRY(m, cu.LaunchKernel(c->bcast, grid, 1, 1, CUDA_BLOCK, 1, 1, 0, NULL, args, NULL),
+           "launching the broadcast kernel");
+    CU_TRY(m, cu.CtxSynchronize(), "the broadcast kernel");
+    return AGPU_OK;
+}
+
 static int cuda_write_mem(agpu_machine *m, int region, uint32_t lane, uint64_t off, const void *p,
                           size_t n)
 {
-    cuda_impl *c = impl_of(m);
     int rc = cu_bind(m);
     if (rc) return rc;
-    if (region == AGPU_REGION_PRIVATE && lane == AGPU_ALL_LANES) {
-        /* One upload, then a kernel copies it into every lane's region. */
-        if (c->staging_size < n) {
-            if (c->staging) cu.MemFree(c->staging);
-            c->staging = 0;
-            c->staging_size = 0;
-            if ((rc = dev_alloc(m, &c->staging, n, "a broadcast write"))) return rc;
-            c->staging_size = n;
-        }
-        CU_TRY(m, cu.MemcpyHtoD(c->staging, p, n), "cuMemcpyHtoD");
-        uint64_t priv_size = m->cfg.private_size, len = n;
-        uint32_t lanes = m->cfg.num_lanes;
-        void *args[] = {&c->priv, &priv_size, &off, &c->staging, &len, &lanes};
-        uint64_t work = (uint64_t)lanes * ((n + 7) / 8);
-        unsigned grid = grid_for(work < (1u << 24) ? work : (1u << 24));
-        CU_TRY(m, cu.LaunchKernel(c->bcast, grid, 1, 1, CUDA_BLOCK, 1, 1, 0, NULL, args, NULL),
-               "launching the broadcast kernel");
-        CU_TRY(m, cu.CtxSynchronize(), "the broadcast kernel");
-        return AGPU_OK;
-    }
+    if (region == AGPU_REGION_PRIVATE && lane == AGPU_ALL_LANES)
+        return broadcast(m, impl_of(m)->priv, m->cfg.private_size, off, p, n);
     CU_TRY(m, cu.MemcpyHtoD(region_ptr(m, region, lane, off), p, n), "cuMemcpyHtoD (guest memory)");
     return AGPU_OK;
 }
@@ -437,15 +448,21 @@ static int cuda_read_mem(agpu_machine *m, int region, uint32_t lane, uint64_t of
     return AGPU_OK;
 }
 
-static int cuda_prot_changed(agpu_machine *m, int region, uint64_t first, uint64_t count)
+/* Only the bytes that changed go to the device: one lane's run of pages, or
+ * for every lane the run once, broadcast into each lane's row. */
+static int cuda_prot_changed(agpu_machine *m, int region, uint32_t lane, uint64_t first, uint64_t count)
 {
     cuda_impl *c = impl_of(m);
     int rc = cu_bind(m);
     if (rc) return rc;
-    if (region == AGPU_REGION_SHARED)
+    if (region == AGPU_REGION_SHARED) {
         CU_TRY(m, cu.MemcpyHtoD(c->shared_prot + first, m->shared_prot + first, count), "cuMemcpyHtoD");
-    else
-        CU_TRY(m, cu.MemcpyHtoD(c->priv_prot + first, m->priv_prot + first, count), "cuMemcpyHtoD");
+        return AGPU_OK;
+    }
+    if (lane == AGPU_ALL_LANES && m->cfg.num_lanes > 1)
+        return broadcast(m, c->priv_prot, m->priv_pages, first, m->priv_prot + first, count);
+    uint64_t at = (uint64_t)(lane == AGPU_ALL_LANES ? 0 : lane) * m->priv_pages + first;
+    CU_TRY(m, cu.MemcpyHtoD(c->priv_prot + at, m->priv_prot + at, count), "cuMemcpyHtoD");
     return AGPU_OK;
 }
 
@@ -483,7 +500,8 @@ static int cuda_execute(agpu_machine *m, uint64_t budget, agpu_lane_result *resu
     unsigned grid = grid_for(n);
     a64_mem mem;
     /* Device addresses in the a64_mem the kernel reads (uint8_t * is 64-bit
-     * on both sides). */
+     * on both sides); priv_prot is the whole lanes x pages table, and each
+     * thread points its copy at its lane's row. */
     agpu_mem_view(m, (uint8_t *)(uintptr_t)c->shared, (const uint8_t *)(uintptr_t)c->shared_prot,
                   (const uint8_t *)(uintptr_t)c->priv_prot, &mem);
     int first = 1;

@@ -27,8 +27,10 @@ typedef struct agpu_backend_ops {
      * (write only).  Ranges are already checked. */
     int (*write_mem)(agpu_machine *m, int region, uint32_t lane, uint64_t off, const void *p, size_t n);
     int (*read_mem)(agpu_machine *m, int region, uint32_t lane, uint64_t off, void *p, size_t n);
-    /* The host permission arrays changed in pages [first, first+count). */
-    int (*prot_changed)(agpu_machine *m, int region, uint64_t first, uint64_t count);
+    /* The host permission arrays changed in pages [first, first+count) of
+     * the region: for the private region, of one lane's table or, with
+     * AGPU_ALL_LANES, of every lane's (the shared region ignores lane). */
+    int (*prot_changed)(agpu_machine *m, int region, uint32_t lane, uint64_t first, uint64_t count);
     /* Whole lane states for lanes [lane, lane+count). */
     int (*read_state)(agpu_machine *m, uint32_t lane, uint32_t count, a64_state *out);
     int (*write_state)(agpu_machine *m, uint32_t lane, uint32_t count, const a64_state *in);
@@ -44,7 +46,8 @@ struct agpu_machine {
     const agpu_backend_ops *ops;
     void *impl;                    /* the backend's own */
     uint8_t *shared_prot;          /* one byte a page, host copy */
-    uint8_t *priv_prot;
+    uint8_t *priv_prot;            /* num_lanes x priv_pages, lane-major: each
+                                      lane (a Linux process) has its own */
     uint64_t shared_pages;
     uint64_t priv_pages;
     volatile sig_atomic_t interrupt;
@@ -65,9 +68,19 @@ int agpu_fail(agpu_machine *m, int err, const char *fmt, ...)
 #endif
     ;
 
-/* The a64_mem view of a machine whose memory is at the given host pointers. */
+/* The a64_mem view of a machine whose memory is at the given host pointers.
+ * priv_prot is the start of the lanes x pages table: a backend points the
+ * view at lane l's row, agpu_lane_prot(view.priv_prot, m, l), before running
+ * lane l. */
 void agpu_mem_view(const agpu_machine *m, uint8_t *shared, const uint8_t *shared_prot,
                    const uint8_t *priv_prot, a64_mem *out);
+
+/* Lane l's row of a private permission table laid out as m->priv_prot is
+ * (the host copy, or a device copy of the same layout). */
+static inline const uint8_t *agpu_lane_prot(const uint8_t *table, const agpu_machine *m, uint32_t l)
+{
+    return table + (size_t)l * (size_t)m->priv_pages;
+}
 
 /* Host threads for the cpu backend when cfg.num_threads is 0. */
 unsigned agpu_host_cores(void);

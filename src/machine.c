@@ -175,20 +175,36 @@ int agpu_create(const agpu_config *cfg, agpu_machine **out)
     m->ops = ops;
     m->shared_pages = cfg->shared_size / AGPU_PAGE_SIZE;
     m->priv_pages = cfg->private_size / AGPU_PAGE_SIZE;
-    m->shared_prot = malloc(m->shared_pages ? m->shared_pages : 1);
-    m->priv_prot = malloc(m->priv_pages ? m->priv_pages : 1);
-    if (!m->shared_prot || !m->priv_prot) {
+    /* Each lane has its own private permissions: lanes x pages bytes, 1/4096
+     * of the private memory itself. */
+    uint64_t priv_prot_bytes = (uint64_t)cfg->num_lanes * m->priv_pages;
+    if (priv_prot_bytes != (size_t)priv_prot_bytes) {
+        agpu_fail(NULL, AGPU_ERR_OUT_OF_MEMORY,
+                  "%u lanes x %llu private pages of permissions do not fit in host memory",
+                  cfg->num_lanes, (unsigned long long)m->priv_pages);
         agpu_destroy(m);
-        return agpu_fail(NULL, AGPU_ERR_OUT_OF_MEMORY, "cannot allocate page tables");
+        return AGPU_ERR_OUT_OF_MEMORY;
+    }
+    m->shared_prot = malloc(m->shared_pages ? m->shared_pages : 1);
+    m->priv_prot = malloc(priv_prot_bytes ? (size_t)priv_prot_bytes : 1);
+    if (!m->shared_prot || !m->priv_prot) {
+        agpu_fail(NULL, AGPU_ERR_OUT_OF_MEMORY,
+                  "cannot allocate page permissions: %llu shared pages, %u lanes x %llu private pages",
+                  (unsigned long long)m->shared_pages, cfg->num_lanes, (unsigned long long)m->priv_pages);
+        agpu_destroy(m);
+        return AGPU_ERR_OUT_OF_MEMORY;
     }
     memset(m->shared_prot, AGPU_PROT_ALL, m->shared_pages);
-    memset(m->priv_prot, AGPU_PROT_ALL, m->priv_pages);
     rc = ops->create(m);
     if (rc) {
         agpu_fail(NULL, rc, "%s", m->err);
         agpu_destroy(m);
         return rc;
     }
+    /* Written only once the backend holds the private memory, 4096 times
+     * larger: a table for lanes no host can hold is never touched (the
+     * backends start their copies with every permission themselves). */
+    memset(m->priv_prot, AGPU_PROT_ALL, (size_t)priv_prot_bytes);
     *out = m;
     return AGPU_OK;
 }
@@ -300,9 +316,11 @@ int agpu_read_memory(agpu_machine *m, uint32_t lane, uint64_t addr, void *buf, s
     return m->ops->read_mem(m, region, lane, off, buf, len);
 }
 
-int agpu_protect(agpu_machine *m, uint64_t addr, uint64_t len, uint32_t prot)
+int agpu_protect_lane(agpu_machine *m, uint32_t lane, uint64_t addr, uint64_t len, uint32_t prot)
 {
     CHECK_MACHINE(m);
+    int rc;
+    if (lane != AGPU_ALL_LANES && (rc = check_lane(m, lane))) return rc;
     if (prot & ~AGPU_PROT_ALL)
         return agpu_fail(m, AGPU_ERR_INVALID_ARGUMENT, "prot 0x%x has bits other than read, write, exec",
                          prot);
@@ -313,24 +331,61 @@ int agpu_protect(agpu_machine *m, uint64_t addr, uint64_t len, uint32_t prot)
     if (len == 0) return AGPU_OK;
     int region;
     uint64_t off;
-    int rc = locate(m, addr, len, &region, &off);
-    if (rc) return rc;
-    uint8_t *table = region == AGPU_REGION_SHARED ? m->shared_prot : m->priv_prot;
+    if ((rc = locate(m, addr, len, &region, &off))) return rc;
     uint64_t first = off / AGPU_PAGE_SIZE, count = len / AGPU_PAGE_SIZE;
-    memset(table + first, (int)prot, count);
-    return m->ops->prot_changed(m, region, first, count);
+    if (region == AGPU_REGION_SHARED) {
+        if (lane != AGPU_ALL_LANES)
+            return agpu_fail(m, AGPU_ERR_INVALID_ARGUMENT,
+                             "range [0x%llx, +%llu) is in the shared region, whose permissions are "
+                             "one table for all lanes: lane %u cannot have its own (agpu_protect "
+                             "sets them)",
+                             (unsigned long long)addr, (unsigned long long)len, lane);
+        memset(m->shared_prot + first, (int)prot, count);
+    } else {
+        uint32_t l0 = lane == AGPU_ALL_LANES ? 0 : lane;
+        uint32_t l1 = lane == AGPU_ALL_LANES ? m->cfg.num_lanes : lane + 1;
+        for (uint32_t l = l0; l < l1; l++)
+            memset(m->priv_prot + (size_t)l * m->priv_pages + first, (int)prot, count);
+    }
+    return m->ops->prot_changed(m, region, lane, first, count);
+}
+
+int agpu_protect(agpu_machine *m, uint64_t addr, uint64_t len, uint32_t prot)
+{
+    return agpu_protect_lane(m, AGPU_ALL_LANES, addr, len, prot);
+}
+
+int agpu_get_protection_lane(agpu_machine *m, uint32_t lane, uint64_t addr, uint32_t *prot)
+{
+    CHECK_MACHINE(m);
+    if (!prot) return agpu_fail(m, AGPU_ERR_INVALID_ARGUMENT, "prot is NULL");
+    int region, rc;
+    uint64_t off;
+    if ((rc = locate(m, addr, 1, &region, &off))) return rc;
+    uint64_t pg = off / AGPU_PAGE_SIZE;
+    if (region == AGPU_REGION_SHARED) {
+        *prot = m->shared_prot[pg];
+        return AGPU_OK;
+    }
+    if (lane != AGPU_ALL_LANES) {
+        if ((rc = check_lane(m, lane))) return rc;
+        *prot = agpu_lane_prot(m->priv_prot, m, lane)[pg];
+        return AGPU_OK;
+    }
+    uint8_t p0 = m->priv_prot[pg];
+    for (uint32_t l = 1; l < m->cfg.num_lanes; l++)
+        if (agpu_lane_prot(m->priv_prot, m, l)[pg] != p0)
+            return agpu_fail(m, AGPU_ERR_STATE,
+                             "the page at 0x%llx has per-lane permissions (lane %u: 0x%x, lane 0: "
+                             "0x%x): ask for one lane's",
+                             (unsigned long long)addr, l, agpu_lane_prot(m->priv_prot, m, l)[pg], p0);
+    *prot = p0;
+    return AGPU_OK;
 }
 
 int agpu_get_protection(agpu_machine *m, uint64_t addr, uint32_t *prot)
 {
-    CHECK_MACHINE(m);
-    if (!prot) return agpu_fail(m, AGPU_ERR_INVALID_ARGUMENT, "prot is NULL");
-    int region;
-    uint64_t off;
-    int rc = locate(m, addr, 1, &region, &off);
-    if (rc) return rc;
-    *prot = (region == AGPU_REGION_SHARED ? m->shared_prot : m->priv_prot)[off / AGPU_PAGE_SIZE];
-    return AGPU_OK;
+    return agpu_get_protection_lane(m, AGPU_ALL_LANES, addr, prot);
 }
 
 /* ------------------------------------------------------------------- state */

@@ -354,6 +354,8 @@ static void lane_register_and_address_misuse(void **state)
     assert_int_equal(agpu_load(NULL, 0, buf, 4), AGPU_ERR_INVALID_ARGUMENT);
     assert_int_equal(agpu_protect(NULL, 0, 4096, AGPU_PROT_ALL), AGPU_ERR_INVALID_ARGUMENT);
     assert_int_equal(agpu_get_protection(NULL, 0, (uint32_t *)buf), AGPU_ERR_INVALID_ARGUMENT);
+    assert_int_equal(agpu_protect_lane(NULL, 0, 0, 4096, AGPU_PROT_ALL), AGPU_ERR_INVALID_ARGUMENT);
+    assert_int_equal(agpu_get_protection_lane(NULL, 0, 0, (uint32_t *)buf), AGPU_ERR_INVALID_ARGUMENT);
     assert_int_equal(agpu_execute(NULL, 10, NULL), AGPU_ERR_INVALID_ARGUMENT);
     assert_int_equal(agpu_get_stop(NULL, 0, &st), AGPU_ERR_INVALID_ARGUMENT);
     assert_null(agpu_gpr_view(NULL, NULL));
@@ -371,6 +373,7 @@ static void lane_register_and_address_misuse(void **state)
     assert_int_equal(agpu_write_memory(m, 0, 0, NULL, 4), AGPU_ERR_INVALID_ARGUMENT);
     assert_int_equal(agpu_read_memory(m, 0, 0, NULL, 4), AGPU_ERR_INVALID_ARGUMENT);
     assert_int_equal(agpu_get_protection(m, 0, NULL), AGPU_ERR_INVALID_ARGUMENT);
+    assert_int_equal(agpu_get_protection_lane(m, 0, 0x10000000, NULL), AGPU_ERR_INVALID_ARGUMENT);
     assert_int_equal(agpu_get_stop(m, 0, NULL), AGPU_ERR_INVALID_ARGUMENT);
     assert_int_equal(agpu_write_memory(m, 0, 0, NULL, 0), AGPU_OK); /* nothing to copy */
     assert_usable(m);
@@ -387,6 +390,9 @@ static void lane_register_and_address_misuse(void **state)
     assert_int_equal(agpu_write_memory(m, 4, 0x10000000, buf, 4), AGPU_ERR_LANE_RANGE);
     assert_int_equal(agpu_read_memory(m, 9, 0x10000000, buf, 4), AGPU_ERR_LANE_RANGE);
     assert_contains(agpu_last_error(m), "lane 9");
+    assert_int_equal(agpu_protect_lane(m, 4, 0x10000000, 4096, AGPU_PROT_READ), AGPU_ERR_LANE_RANGE);
+    assert_contains(agpu_last_error(m), "lane 4 out of range (machine has 4 lanes)");
+    assert_int_equal(agpu_get_protection_lane(m, 5, 0x10000000, (uint32_t *)buf), AGPU_ERR_LANE_RANGE);
     assert_usable(m);
 
     /* Register out of range */

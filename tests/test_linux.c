@@ -1,8 +1,8 @@
 /*
  * test_linux.c - the Linux program layer through its C API: ELF checks
  * (every malformed file refused with a reason, never a crash, fuzzed),
- * per-lane argv and stdin, deterministic randomness, syscall statistics
- * and the hwcaps.  The byte-for-byte comparisons with QEMU are
+ * per-lane argv and stdin, deterministic randomness, syscall statistics,
+ * page permissions per lane as Linux sets them, and the hwcaps.  The byte-for-byte comparisons with QEMU are
  * tests/programs/compare.py; the programs are built by
  * tests/programs/CMakeLists.txt.
  */
@@ -276,6 +276,91 @@ static void test_signals(void **state)
     agpu_linux_destroy(p);
 }
 
+/* Page permissions are each lane's own, and mprotect, mmap and munmap set
+ * them as Linux does: the facts prot prints are Linux 6.1's answers on arm64
+ * (do_mprotect_pkey, arch_validate_prot, the arm64 protection map), not
+ * QEMU's, which differ there (tests/programs/freestanding/prot.c). */
+static void test_mprotect_as_linux(void **state)
+{
+    (void)state;
+    agpu_linux *p = load(PROG("prot"), 1);
+    assert_int_equal(agpu_linux_run(p, UINT64_MAX), AGPU_OK);
+    agpu_linux_result r;
+    assert_int_equal(agpu_linux_result_of(p, 0, &r), AGPU_OK);
+    static const char want[] =
+        "len0=0\n"
+        "len0_bad_prot=0\n"
+        "bti=-22\n"
+        "mte=-22\n"
+        "sem=0\n"
+        "write_only=0\n"
+        "write_only_syscall_reads=0\n"
+        "write_only_loads=1\n"
+        "write_only_syscall_writes=0\n"
+        "exec_only=0\n"
+        "exec_only_syscall_reads=0\n"
+        "exec_only_syscall_writes=-14\n"
+        "none=0\n"
+        "none_syscall_reads=-14\n"
+        "none_syscall_writes=-14\n"
+        "munmap_last=0\n"
+        "hole=-12\n"
+        "before_hole_syscall_writes=-14\n"
+        "before_hole_syscall_reads=0\n"
+        "hole_syscall_reads=-14\n"
+        "mremap_read_only_page=-14\n"
+        "mremap_writable_page=0\n"
+        "mremap_grown_page=0\n"
+        "mremap_old_gone=1\n"
+        "above_brk_syscall_writes=-14\n"
+        "brk_grown_syscall_writes=0\n"
+        "brk_shrunk_syscall_writes=-14\n"
+        "stack_growsdown=0\n"
+        "mmap_growsdown=-22\n"
+        "code_same=0\n"
+        "code_writable=-13\n"; /* Linux: 0; shared code has one table (docs/linux.md) */
+    assert_int_equal(r.status, AGPU_LINUX_EXITED);
+    assert_int_equal(r.exit_code, 0);
+    if (r.out_len != sizeof want - 1 || memcmp(r.out, want, sizeof want - 1))
+        fail_msg("prot printed:\n%.*s", (int)r.out_len, (const char *)r.out);
+    agpu_linux_destroy(p);
+}
+
+/* Each lane (process) changes only its own pages: on one machine, lanes
+ * fault on reads, writes and fetches their own mprotect forbade, and others
+ * run code their own mmap or mprotect made executable. */
+static void test_mprotect_per_lane(void **state)
+{
+    (void)state;
+    static const char *const how[] = {"read", "write", "fetch", "exec", "mprotect-exec", "read"};
+    enum { LANES = 6 };
+    agpu_linux *p = load(PROG("prot"), LANES);
+    for (uint32_t l = 0; l < LANES; l++) {
+        const char *argv[] = {"prot", how[l], NULL};
+        assert_int_equal(agpu_linux_set_args(p, l, argv), AGPU_OK);
+    }
+    assert_int_equal(agpu_linux_run(p, UINT64_MAX), AGPU_OK);
+    for (uint32_t l = 0; l < LANES; l++) {
+        agpu_linux_result r;
+        assert_int_equal(agpu_linux_result_of(p, l, &r), AGPU_OK);
+        if (!strcmp(how[l], "exec") || !strcmp(how[l], "mprotect-exec")) {
+            assert_int_equal(r.status, AGPU_LINUX_EXITED);
+            assert_int_equal(r.exit_code, !strcmp(how[l], "exec") ? 42 : 43);
+            continue;
+        }
+        assert_int_equal(r.status, AGPU_LINUX_SIGNALED);
+        assert_int_equal(r.signal, 11);
+        assert_int_equal(r.exit_code, 128 + 11);
+        assert_int_equal(r.stop.reason, AGPU_STOP_FAULT);
+        assert_int_equal(r.stop.cause, AGPU_FAULT_PERMISSION);
+        assert_int_equal(r.stop.access, !strcmp(how[l], "read")    ? AGPU_ACCESS_READ
+                                        : !strcmp(how[l], "write") ? AGPU_ACCESS_WRITE
+                                                                   : AGPU_ACCESS_FETCH);
+        assert_int_equal(r.stop.address % AGPU_PAGE_SIZE, 0);
+    }
+    agpu_linux_destroy(p);
+}
+
 static void test_hwcaps(void **state)
 {
     (void)state;
@@ -298,6 +383,8 @@ int main(void)
         cmocka_unit_test(test_stats_and_unknown),
         cmocka_unit_test(test_budget_resumes),
         cmocka_unit_test(test_signals),
+        cmocka_unit_test(test_mprotect_as_linux),
+        cmocka_unit_test(test_mprotect_per_lane),
         cmocka_unit_test(test_hwcaps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

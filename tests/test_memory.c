@@ -1,7 +1,8 @@
 /*
- * Guest memory: faults and what they leave unchanged, page permissions,
- * accesses straddling a region's end, address wrap-around, PC alignment,
- * shared against private memory, lanes that fault or communicate, and code
+ * Guest memory: faults and what they leave unchanged, page permissions
+ * (for every lane, and one lane's own in its private region), accesses
+ * straddling a region's end, address wrap-around, PC alignment, shared
+ * against private memory, lanes that fault or communicate, and code
  * rewritten by the host or by the guest.
  */
 #include "harness.h"
@@ -380,6 +381,209 @@ static void code_in_private_memory(void **state)
     agpu_destroy(m);
 }
 
+/* ------------------------------------------------- per-lane permissions */
+
+/* What agpu_protect_lane gives lane l of the per-lane cases: by l % 5, no
+ * change, none, read-only and write-only on the data page, and the code
+ * page in private memory without execute. */
+#define PL_DATA (PRIV + 0x1000)
+#define PL_CODE (PRIV + 0x2000)
+
+static void protect_lane_case(agpu_machine *m, uint32_t l)
+{
+    switch (l % 5) {
+    case 1: assert_int_equal(agpu_protect_lane(m, l, PL_DATA, AGPU_PAGE_SIZE, 0), AGPU_OK); break;
+    case 2: assert_int_equal(agpu_protect_lane(m, l, PL_DATA, AGPU_PAGE_SIZE, AGPU_PROT_READ), AGPU_OK); break;
+    case 3: assert_int_equal(agpu_protect_lane(m, l, PL_DATA, AGPU_PAGE_SIZE, AGPU_PROT_WRITE), AGPU_OK); break;
+    case 4:
+        assert_int_equal(agpu_protect_lane(m, l, PL_CODE, AGPU_PAGE_SIZE, AGPU_PROT_READ | AGPU_PROT_WRITE),
+                         AGPU_OK);
+        break;
+    default: break;
+    }
+}
+
+/* Every lane runs: read its data page, write it, call code on its own
+ * private code page.  Each lane's stop follows from its own permissions
+ * alone.  Returns the machine for more. */
+static agpu_machine *run_per_lane_permissions(uint32_t lanes, uint32_t threads, agpu_lane_result *r)
+{
+    agpu_config c;
+    agpu_config_init(&c);
+    c.num_lanes = lanes;
+    c.shared_size = MEM_SIZE;
+    c.private_base = PRIV;
+    c.private_size = PRIV_SIZE;
+    c.backend = test_backend();
+    c.num_threads = threads;
+    agpu_machine *m = NULL;
+    if (agpu_create(&c, &m)) fail_msg("agpu_create: %s", agpu_last_error(NULL));
+    load_code(m, 0, "ldr x1, =0x10001000\n"
+                    "ldr x2, [x1]\n"        /* pc 4: read */
+                    "str x0, [x1, #8]\n"    /* pc 8: write */
+                    "add x9, x1, #0x1000\n"
+                    "blr x9\n"              /* fetch from the private code page */
+                    "hlt #9\n");
+    load_code(m, PL_CODE, "ldr x3, [x1, #8]\nhlt #2\n");
+    uint64_t *ids = calloc(lanes, sizeof *ids);
+    for (uint32_t l = 0; l < lanes; l++) {
+        ids[l] = l;
+        put_mem(m, l, PL_DATA, 8, 100 + l);
+        protect_lane_case(m, l);
+    }
+    assert_int_equal(agpu_set_reg_all(m, AGPU_REG_X0, ids), AGPU_OK);
+    free(ids);
+    /* A budget large enough for the cpu backend to use its threads. */
+    exec_ok(m, 100000, r);
+    return m;
+}
+
+static void check_per_lane_stops(agpu_machine *m, uint32_t lanes, const agpu_lane_result *r)
+{
+    for (uint32_t l = 0; l < lanes; l++) {
+        switch (l % 5) {
+        case 0:
+            assert_int_equal(r[l].stop.reason, AGPU_STOP_HALT);
+            assert_int_equal(r[l].stop.imm, 2);
+            assert_int_equal(reg(m, l, 2), 100 + l);
+            assert_int_equal(reg(m, l, 3), l);
+            assert_int_equal(mem(m, l, PL_DATA + 8, 8), l);
+            break;
+        case 1:
+        case 3: /* write-only: reads fault as well */
+            expect_fault(&r[l], (want_fault){AGPU_ACCESS_READ, AGPU_FAULT_PERMISSION, PL_DATA, 4});
+            break;
+        case 2:
+            expect_fault(&r[l], (want_fault){AGPU_ACCESS_WRITE, AGPU_FAULT_PERMISSION, PL_DATA + 8, 8});
+            assert_int_equal(reg(m, l, 2), 100 + l);
+            assert_int_equal(mem(m, l, PL_DATA + 8, 8), 0);
+            break;
+        case 4:
+            expect_fault(&r[l], (want_fault){AGPU_ACCESS_FETCH, AGPU_FAULT_PERMISSION, PL_CODE, PL_CODE});
+            assert_int_equal(mem(m, l, PL_DATA + 8, 8), l);
+            break;
+        }
+    }
+}
+
+static void private_permissions_per_lane(void **state)
+{
+    (void)state;
+    enum { LANES = 10 };
+    agpu_lane_result r[LANES];
+    agpu_machine *m = run_per_lane_permissions(LANES, 0, r);
+    check_per_lane_stops(m, LANES, r);
+
+    /* Each lane reads back its own permissions; the page as a whole has
+     * none to report, and says which lane differs. */
+    uint32_t prot;
+    for (uint32_t l = 0; l < LANES; l++) {
+        static const uint32_t data[5] = {AGPU_PROT_ALL, 0, AGPU_PROT_READ, AGPU_PROT_WRITE, AGPU_PROT_ALL};
+        assert_int_equal(agpu_get_protection_lane(m, l, PL_DATA + 0x123, &prot), AGPU_OK);
+        assert_int_equal(prot, data[l % 5]);
+        assert_int_equal(agpu_get_protection_lane(m, l, PL_CODE, &prot), AGPU_OK);
+        assert_int_equal(prot, l % 5 == 4 ? AGPU_PROT_READ | AGPU_PROT_WRITE : AGPU_PROT_ALL);
+    }
+    assert_int_equal(agpu_get_protection(m, PL_DATA, &prot), AGPU_ERR_STATE);
+    assert_non_null(strstr(agpu_last_error(m), "lane 1"));
+    assert_int_equal(agpu_get_protection(m, PRIV, &prot), AGPU_OK);
+    assert_int_equal(prot, AGPU_PROT_ALL);
+    assert_int_equal(agpu_get_protection_lane(m, AGPU_ALL_LANES, PRIV, &prot), AGPU_OK);
+
+    /* agpu_protect still sets every lane's: all of them run through... */
+    assert_int_equal(agpu_protect(m, PL_DATA, 2 * AGPU_PAGE_SIZE, AGPU_PROT_ALL), AGPU_OK);
+    assert_int_equal(agpu_get_protection(m, PL_DATA, &prot), AGPU_OK);
+    assert_int_equal(prot, AGPU_PROT_ALL);
+    assert_int_equal(agpu_fill_reg(m, AGPU_REG_PC, 0), AGPU_OK);
+    exec_ok(m, 1000, r);
+    for (uint32_t l = 0; l < LANES; l++) {
+        assert_int_equal(r[l].stop.reason, AGPU_STOP_HALT);
+        assert_int_equal(r[l].stop.imm, 2);
+    }
+    /* ...or fault alike; then one lane alone is let through again. */
+    assert_int_equal(agpu_protect_lane(m, AGPU_ALL_LANES, PL_DATA, AGPU_PAGE_SIZE, AGPU_PROT_READ), AGPU_OK);
+    assert_int_equal(agpu_protect_lane(m, 7, PL_DATA, AGPU_PAGE_SIZE, AGPU_PROT_READ | AGPU_PROT_WRITE),
+                     AGPU_OK);
+    assert_int_equal(agpu_fill_reg(m, AGPU_REG_PC, 0), AGPU_OK);
+    exec_ok(m, 1000, r);
+    for (uint32_t l = 0; l < LANES; l++) {
+        if (l == 7) {
+            assert_int_equal(r[l].stop.reason, AGPU_STOP_HALT);
+        } else {
+            expect_fault(&r[l], (want_fault){AGPU_ACCESS_WRITE, AGPU_FAULT_PERMISSION, PL_DATA + 8, 8});
+        }
+    }
+    agpu_destroy(m);
+}
+
+static void per_lane_permissions_whatever_the_threads(void **state)
+{
+    (void)state;
+    enum { LANES = 64 };
+    agpu_lane_result want[LANES], got[LANES];
+    agpu_machine *m = run_per_lane_permissions(LANES, 1, want);
+    check_per_lane_stops(m, LANES, want);
+    agpu_destroy(m);
+    static const uint32_t threads[] = {2, 3, 8, 0};
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+        m = run_per_lane_permissions(LANES, threads[t], got);
+        check_per_lane_stops(m, LANES, got);
+        assert_memory_equal(got, want, sizeof want);
+        agpu_destroy(m);
+    }
+}
+
+static void protect_lane_arguments(void **state)
+{
+    (void)state;
+    enum { LANES = 4 };
+    agpu_machine *m = test_machine(LANES, MEM_SIZE, PRIV, PRIV_SIZE);
+    uint32_t prot;
+    /* The shared region has one table: one lane cannot have its own. */
+    assert_int_equal(agpu_protect_lane(m, 1, 0x40000, AGPU_PAGE_SIZE, AGPU_PROT_READ),
+                     AGPU_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(agpu_last_error(m), "shared region"));
+    assert_non_null(strstr(agpu_last_error(m), "0x40000"));
+    assert_int_equal(agpu_protect_lane(m, AGPU_ALL_LANES, 0x40000, AGPU_PAGE_SIZE, AGPU_PROT_READ), AGPU_OK);
+    assert_int_equal(agpu_get_protection_lane(m, 3, 0x40000, &prot), AGPU_OK);
+    assert_int_equal(prot, AGPU_PROT_READ);
+    assert_int_equal(agpu_get_protection_lane(m, 99, 0x40000, &prot), AGPU_OK); /* lane ignored */
+    /* Lanes, permission bits, alignment and ranges are checked as for
+     * agpu_protect, and a refused call changes nothing. */
+    assert_int_equal(agpu_protect_lane(m, LANES, PRIV, AGPU_PAGE_SIZE, 0), AGPU_ERR_LANE_RANGE);
+    assert_non_null(strstr(agpu_last_error(m), "lane 4 out of range (machine has 4 lanes)"));
+    assert_int_equal(agpu_protect_lane(m, 0, PRIV, AGPU_PAGE_SIZE, 0x10), AGPU_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(agpu_last_error(m), "0x10"));
+    assert_int_equal(agpu_protect_lane(m, 0, PRIV + 1, AGPU_PAGE_SIZE, 0), AGPU_ERR_INVALID_ARGUMENT);
+    assert_int_equal(agpu_protect_lane(m, 0, PRIV, 100, 0), AGPU_ERR_INVALID_ARGUMENT);
+    assert_int_equal(agpu_protect_lane(m, 0, PRIV + PRIV_SIZE - AGPU_PAGE_SIZE, 2 * AGPU_PAGE_SIZE, 0),
+                     AGPU_ERR_ADDRESS);
+    assert_int_equal(agpu_protect_lane(m, 0, MEM_SIZE - AGPU_PAGE_SIZE, 2 * AGPU_PAGE_SIZE, 0),
+                     AGPU_ERR_ADDRESS);
+    assert_int_equal(agpu_protect_lane(m, 0, 0x20000000, AGPU_PAGE_SIZE, 0), AGPU_ERR_ADDRESS);
+    assert_int_equal(agpu_protect_lane(m, 0, PRIV, 0, 0), AGPU_OK); /* nothing to change */
+    for (uint32_t l = 0; l < LANES; l++) {
+        assert_int_equal(agpu_get_protection_lane(m, l, PRIV + PRIV_SIZE - 1, &prot), AGPU_OK);
+        assert_int_equal(prot, AGPU_PROT_ALL);
+        assert_int_equal(agpu_get_protection_lane(m, l, PRIV, &prot), AGPU_OK);
+        assert_int_equal(prot, AGPU_PROT_ALL);
+    }
+    assert_int_equal(agpu_get_protection_lane(m, LANES, PRIV, &prot), AGPU_ERR_LANE_RANGE);
+    assert_int_equal(agpu_get_protection_lane(m, 0, PRIV + PRIV_SIZE, &prot), AGPU_ERR_ADDRESS);
+    /* The whole private region of one lane, and back. */
+    assert_int_equal(agpu_protect_lane(m, 2, PRIV, PRIV_SIZE, 0), AGPU_OK);
+    assert_int_equal(agpu_get_protection_lane(m, 2, PRIV + PRIV_SIZE - 1, &prot), AGPU_OK);
+    assert_int_equal(prot, 0);
+    assert_int_equal(agpu_get_protection_lane(m, 1, PRIV + PRIV_SIZE - 1, &prot), AGPU_OK);
+    assert_int_equal(prot, AGPU_PROT_ALL);
+    assert_int_equal(agpu_get_protection_lane(m, 3, PRIV, &prot), AGPU_OK);
+    assert_int_equal(prot, AGPU_PROT_ALL);
+    assert_int_equal(agpu_protect_lane(m, 2, PRIV, PRIV_SIZE, AGPU_PROT_ALL), AGPU_OK);
+    assert_int_equal(agpu_get_protection(m, PRIV + PRIV_SIZE - 1, &prot), AGPU_OK);
+    assert_int_equal(prot, AGPU_PROT_ALL);
+    agpu_destroy(m);
+}
+
 static void one_faulting_lane_leaves_the_others(void **state)
 {
     (void)state;
@@ -549,6 +753,9 @@ int main(void)
         cmocka_unit_test(addresses_wrap_at_2_to_the_64),
         cmocka_unit_test(private_memory_per_lane),
         cmocka_unit_test(code_in_private_memory),
+        cmocka_unit_test(private_permissions_per_lane),
+        cmocka_unit_test(per_lane_permissions_whatever_the_threads),
+        cmocka_unit_test(protect_lane_arguments),
         cmocka_unit_test(one_faulting_lane_leaves_the_others),
         cmocka_unit_test(lanes_communicate_one_thread),
         cmocka_unit_test(lanes_communicate_several_threads),

@@ -11,7 +11,10 @@
  *   [mmap_lo, mmap_hi)       private: anonymous and file mmaps, top down
  *   [stack_lo, stack_hi)     private: the stack, argv/envp/auxv at its top
  * When a read-only segment lies above a writable one, everything is
- * private (shared_end = 0), with the same per-page permissions.
+ * private (shared_end = 0), with the same per-page permissions.  Private
+ * pages no segment covers, heap pages above a lane's break and mmap pages
+ * the lane has not mapped are inaccessible to it: each lane's permissions
+ * are its own (agpu_protect_lane).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -301,9 +304,12 @@ static int place(agpu_linux *p)
     uint64_t shared_end = agpu_shared_size(m);
     int rc;
     if (shared_end && (rc = agpu_protect(m, 0, shared_end, 0))) return rc;
-    /* The private region: read and write everywhere (heap, mmap, stack);
-     * execute only where a segment asks. */
-    if ((rc = agpu_protect(m, p->priv_base, agpu_private_size(m), AGPU_PROT_READ | AGPU_PROT_WRITE)))
+    /* The private region: nothing is accessible until something maps it,
+     * as in a process: the stack now, the segments below, the heap and mmap
+     * pages as each lane's brk and mmap calls map them for that lane alone
+     * (syscalls.c). */
+    if ((rc = agpu_protect(m, p->priv_base, agpu_private_size(m), 0)) ||
+        (rc = agpu_protect(m, p->stack_lo, p->stack_hi - p->stack_lo, AGPU_PROT_READ | AGPU_PROT_WRITE)))
         return rc;
     for (uint32_t i = 0; i < img->nseg; i++) {
         const lx_seg *s = &img->seg[i];

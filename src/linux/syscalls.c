@@ -17,6 +17,7 @@
 #include "linux.h"
 
 #define PAGE AGPU_PAGE_SIZE
+#define PAGE_FLOOR(x) ((x) & ~(uint64_t)(PAGE - 1))
 #define PAGE_CEIL(x) (((x) + PAGE - 1) & ~(uint64_t)(PAGE - 1))
 
 /* Linux's values, spelled here so that the host's headers never matter. */
@@ -35,8 +36,9 @@ enum { SIGABRT_ = 6, SIGKILL_ = 9, SIGPIPE_ = 13, SIGSTOP_ = 19, SIGCHLD_ = 17, 
 
 /* --------------------------------------------------------- guest memory */
 
-/* Whether [addr, addr+len) lies in one region on pages allowing `need`. */
-static int guest_ok(agpu_linux *p, uint64_t addr, uint64_t len, uint32_t need)
+/* Whether [addr, addr+len) lies in one region on pages lane l may access
+ * with `need`. */
+static int guest_ok(agpu_linux *p, uint32_t l, uint64_t addr, uint64_t len, uint32_t need)
 {
     agpu_machine *m = p->m;
     if (len == 0) return 1;
@@ -47,7 +49,7 @@ static int guest_ok(agpu_linux *p, uint64_t addr, uint64_t len, uint32_t need)
         prot = m->shared_prot;
         off = addr;
     } else if (ps && addr >= pb && addr - pb < ps && len <= ps - (addr - pb)) {
-        prot = m->priv_prot;
+        prot = agpu_lane_prot(m->priv_prot, m, l);
         off = addr - pb;
     } else {
         return 0;
@@ -59,13 +61,13 @@ static int guest_ok(agpu_linux *p, uint64_t addr, uint64_t len, uint32_t need)
 
 static int guest_in(agpu_linux *p, uint32_t l, uint64_t addr, void *buf, size_t len)
 {
-    if (!guest_ok(p, addr, len, AGPU_PROT_READ)) return -1;
+    if (!guest_ok(p, l, addr, len, AGPU_PROT_READ)) return -1;
     return len && agpu_read_memory(p->m, l, addr, buf, len) ? -1 : 0;
 }
 
 static int guest_out(agpu_linux *p, uint32_t l, uint64_t addr, const void *buf, size_t len)
 {
-    if (!guest_ok(p, addr, len, AGPU_PROT_WRITE)) return -1;
+    if (!guest_ok(p, l, addr, len, AGPU_PROT_WRITE)) return -1;
     return len && agpu_write_memory(p->m, l, addr, buf, len) ? -1 : 0;
 }
 
@@ -285,6 +287,94 @@ static void fill_stat(agpu_linux *p, const lx_file *f, int mapped, uint8_t st[12
 
 /* ----------------------------------------------------------------- memory */
 
+/* A lane's page permissions are its own (agpu_protect_lane), as a process's
+ * mappings are: a page outside every mapping of the lane has none, so an
+ * access to it faults (SIGSEGV) and a system call given it fails (EFAULT).
+ *
+ * page_prot_of: Linux's PROT_READ/WRITE/EXEC as page permissions.  arm64
+ * Linux maps a write-only or execute-only private page readable too (its
+ * protection_map, without FEAT_EPAN). */
+static uint32_t page_prot_of(uint64_t prot)
+{
+    return ((prot & 7) ? AGPU_PROT_READ : 0) | ((prot & 2) ? AGPU_PROT_WRITE : 0) |
+           ((prot & 4) ? AGPU_PROT_EXEC : 0);
+}
+
+/* The i-th mapping of lane l, as a process's VMAs would be: the program's
+ * segments, the brk heap up to the break, the stack, then the mmap
+ * allocations.  0 past the last. */
+static int mapping(const agpu_linux *p, uint32_t l, uint32_t i, lx_range *r)
+{
+    const lx_lane *ln = &p->lanes[l];
+    if (i < p->img.nseg) {
+        r->start = PAGE_FLOOR(p->img.seg[i].vaddr);
+        r->end = PAGE_CEIL(p->img.seg[i].vaddr + p->img.seg[i].memsz);
+        return 1;
+    }
+    i -= p->img.nseg;
+    if (i == 0) {
+        r->start = p->brk_start;
+        r->end = PAGE_CEIL(ln->brk);
+    } else if (i == 1) {
+        r->start = p->stack_lo;
+        r->end = p->stack_hi;
+    } else if (i - 2 < ln->nmaps) {
+        *r = ln->maps[i - 2];
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* The end of the run of pages lane l has mapped from a: a itself when a is
+ * in no mapping.  Mappings that touch make one run. */
+static uint64_t mapped_end(const agpu_linux *p, uint32_t l, uint64_t a)
+{
+    for (;;) {
+        uint64_t end = a;
+        lx_range r;
+        for (uint32_t i = 0; mapping(p, l, i, &r); i++)
+            if (r.start <= a && a < r.end && r.end > end) end = r.end;
+        if (end == a) return a;
+        a = end;
+    }
+}
+
+/* The lowest mapped address of lane l in [a, b), or b when there is none. */
+static uint64_t first_mapped(const agpu_linux *p, uint32_t l, uint64_t a, uint64_t b)
+{
+    uint64_t first = b;
+    lx_range r;
+    for (uint32_t i = 0; mapping(p, l, i, &r); i++)
+        if (r.start < b && r.end > a && r.start < first) first = r.start > a ? r.start : a;
+    return first;
+}
+
+/* Lane l's permissions of the page holding addr. */
+static uint32_t lane_page_prot(agpu_linux *p, uint32_t l, uint64_t addr)
+{
+    uint32_t v = 0;
+    agpu_get_protection_lane(p->m, l, addr, &v);
+    return v;
+}
+
+/* Gives [dst, dst+new_len) of lane l the permissions of [src, src+old_len),
+ * and the pages past old_len those of its last page: mremap keeps a
+ * mapping's permissions, also when the mapping grows.  The ranges do not
+ * overlap. */
+static int prot_move(agpu_linux *p, uint32_t l, uint64_t dst, uint64_t new_len, uint64_t src,
+                     uint64_t old_len)
+{
+    uint64_t last = src + (old_len ? old_len - PAGE : 0), n;
+    for (uint64_t o = 0; o < new_len; o += n) {
+        uint32_t v = lane_page_prot(p, l, o < old_len ? src + o : last);
+        for (n = PAGE; o + n < new_len && lane_page_prot(p, l, o + n < old_len ? src + o + n : last) == v;)
+            n += PAGE;
+        if (agpu_protect_lane(p->m, l, dst + o, n, v)) return -1;
+    }
+    return 0;
+}
+
 /* Marks [a, b) allocated in the lane's mmap list (kept sorted, merged). */
 static int map_add(lx_lane *ln, uint64_t a, uint64_t b)
 {
@@ -314,11 +404,13 @@ static int map_add(lx_lane *ln, uint64_t a, uint64_t b)
     return 0;
 }
 
-/* Removes [a, b) from the lane's mmap list, zeroing what was allocated so
- * the next mapping of those pages reads zeros. */
+/* Removes [a, b) (whole pages) from the lane's mmap list, zeroing what was
+ * allocated so the next mapping of those pages reads zeros, and leaving the
+ * pages inaccessible to the lane. */
 static int map_remove(agpu_linux *p, uint32_t l, uint64_t a, uint64_t b)
 {
     lx_lane *ln = &p->lanes[l];
+    if (a < b && agpu_protect_lane(p->m, l, a, b - a, 0)) return -1;
     for (uint32_t k = 0; k < ln->nmaps; k++) {
         lx_range *r = &ln->maps[k];
         if (r->end <= a || r->start >= b) continue;
@@ -366,7 +458,6 @@ static int64_t do_mmap(agpu_linux *p, uint32_t l, uint64_t addr, uint64_t len, u
                        int64_t fd, uint64_t off)
 {
     lx_lane *ln = &p->lanes[l];
-    (void)prot;
     const uint64_t MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANON = 0x20,
                    MAP_FIXED_NOREPLACE = 0x100000;
     uint64_t type = flags & 3;
@@ -398,6 +489,10 @@ static int64_t do_mmap(agpu_linux *p, uint32_t l, uint64_t addr, uint64_t len, u
         if (!at) return -(int64_t)L_ENOMEM;
     }
     if (map_add(ln, at, at + len)) return -(int64_t)L_ENOMEM;
+    if (agpu_protect_lane(p->m, l, at, len, page_prot_of(prot))) {
+        map_remove(p, l, at, at + len);
+        return -(int64_t)L_ENOMEM;
+    }
     if (mapped >= 0 && off < p->files[mapped].len) {
         uint64_t n = p->files[mapped].len - off;
         if (n > len) n = len;
@@ -431,6 +526,7 @@ static int64_t do_mremap(agpu_linux *p, uint32_t l, uint64_t old, uint64_t old_l
         map_remove(p, l, new_addr, new_addr + new_len);
         map_add(ln, new_addr, new_addr + new_len);
         guest_move(p, l, new_addr, old, old_len < new_len ? old_len : new_len);
+        prot_move(p, l, new_addr, new_len, old, old_len);
         map_remove(p, l, old, old + old_len);
         return (int64_t)new_addr;
     }
@@ -440,6 +536,7 @@ static int64_t do_mremap(agpu_linux *p, uint32_t l, uint64_t old, uint64_t old_l
     }
     if (in_mmap_area(p, old, new_len) && map_free(ln, old + old_len, old + new_len)) {
         map_add(ln, old + old_len, old + new_len);
+        prot_move(p, l, old + old_len, new_len - old_len, old + (old_len ? old_len - PAGE : 0), PAGE);
         return (int64_t)old;
     }
     if (!(flags & MAYMOVE)) return -(int64_t)L_ENOMEM;
@@ -447,18 +544,66 @@ static int64_t do_mremap(agpu_linux *p, uint32_t l, uint64_t old, uint64_t old_l
     if (!at) return -(int64_t)L_ENOMEM;
     map_add(ln, at, at + new_len);
     guest_move(p, l, at, old, old_len);
+    prot_move(p, l, at, new_len, old, old_len);
     map_remove(p, l, old, old + old_len);
     return (int64_t)at;
 }
 
+/* The heap is mapped, readable and writable, up to the break's page: pages
+ * above it are inaccessible, as in a process. */
 static int64_t do_brk(agpu_linux *p, uint32_t l, uint64_t want)
 {
     lx_lane *ln = &p->lanes[l];
     if (want < p->brk_start || want > p->brk_limit) return (int64_t)ln->brk;
-    if (PAGE_CEIL(want) < PAGE_CEIL(ln->brk))
-        guest_zero(p, l, PAGE_CEIL(want), PAGE_CEIL(ln->brk) - PAGE_CEIL(want));
+    uint64_t now = PAGE_CEIL(ln->brk), then = PAGE_CEIL(want);
+    if (then > now && agpu_protect_lane(p->m, l, now, then - now, AGPU_PROT_READ | AGPU_PROT_WRITE))
+        return (int64_t)ln->brk;
+    if (then < now) {
+        guest_zero(p, l, then, now - then);
+        agpu_protect_lane(p->m, l, then, now - then, 0);
+    }
     ln->brk = want;
     return (int64_t)want;
+}
+
+/* mprotect as Linux's do_mprotect_pkey() does it: the checks in its order,
+ * then the mapped pages from start on get the permissions until a page in
+ * no mapping (-ENOMEM, the pages before it changed, as on Linux). */
+static int64_t do_mprotect(agpu_linux *p, uint32_t l, uint64_t start, uint64_t len, uint64_t prot)
+{
+    const uint64_t PROT_SEM = 8, GROWSDOWN = 0x01000000, GROWSUP = 0x02000000;
+    uint64_t grows = prot & (GROWSDOWN | GROWSUP);
+    prot &= ~(GROWSDOWN | GROWSUP);
+    if (grows == (GROWSDOWN | GROWSUP) || start % PAGE) return -(int64_t)L_EINVAL;
+    if (len == 0) return 0;
+    uint64_t end = start + PAGE_CEIL(len);
+    if (end <= start) return -(int64_t)L_ENOMEM;
+    /* arm64's arch_validate_prot(): PROT_BTI and PROT_MTE only where
+     * AT_HWCAP2 advertises them, and here it advertises neither. */
+    if (prot & ~(7 | PROT_SEM)) return -(int64_t)L_EINVAL;
+    if (grows) {
+        uint64_t first = first_mapped(p, l, start, end);
+        if (first == end || ((grows & GROWSUP) && first > start)) return -(int64_t)L_ENOMEM;
+        /* Only the stack grows down, and nothing grows up on arm64. */
+        if ((grows & GROWSUP) || first < p->stack_lo || first >= p->stack_hi) return -(int64_t)L_EINVAL;
+        start = p->stack_lo;
+    }
+    agpu_machine *m = p->m;
+    uint32_t want = page_prot_of(prot);
+    uint64_t shared_end = agpu_shared_size(m);
+    for (uint64_t a = start; a < end;) {
+        uint64_t b = mapped_end(p, l, a);
+        if (b == a) return -(int64_t)L_ENOMEM;
+        if (b > end) b = end;
+        /* Shared pages (code and read-only data) have one table for every
+         * lane: a change is refused, as for a read-only file mapped shared,
+         * and asking for what they have already is not a change. */
+        for (; a < b && a < shared_end; a += PAGE)
+            if (m->shared_prot[a / PAGE] != want) return -(int64_t)L_EACCES;
+        if (a < b && agpu_protect_lane(m, l, a, b - a, want)) return -(int64_t)L_ENOMEM;
+        a = b;
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- time */
@@ -599,7 +744,7 @@ static int64_t file_write(agpu_linux *p, uint32_t l, lx_file *f, uint64_t buf, u
     default: return -(int64_t)L_EBADF;
     }
     if (len > 0x7ffff000) len = 0x7ffff000; /* MAX_RW_COUNT */
-    if (!guest_ok(p, buf, len, AGPU_PROT_READ)) return FAULT;
+    if (!guest_ok(p, l, buf, len, AGPU_PROT_READ)) return FAULT;
     size_t old = dst->len;
     /* grow, then copy straight from guest memory */
     if (dst->len + len > dst->cap) {
@@ -785,7 +930,7 @@ int lx_syscall(agpu_linux *p, uint32_t l, a64_state *s)
     }
     case 59: { /* pipe2 */
         if (a1 & ~(02000000ull | 04000ull | 040000ull)) RET(-L_EINVAL);
-        if (!guest_ok(p, a0, 8, AGPU_PROT_WRITE)) RET(-L_EFAULT);
+        if (!guest_ok(p, l, a0, 8, AGPU_PROT_WRITE)) RET(-L_EFAULT);
         lx_pipe *pp = calloc(1, sizeof *pp);
         lx_file *r = file_new(LX_F_PIPE_R), *w = file_new(LX_F_PIPE_W);
         if (!pp || !r || !w) {
@@ -917,10 +1062,7 @@ int lx_syscall(agpu_linux *p, uint32_t l, a64_state *s)
         if (in_mmap_area(p, a0, PAGE_CEIL(a1))) map_remove(p, l, a0, a0 + PAGE_CEIL(a1));
         RET(0);
     case 216: RET(do_mremap(p, l, a0, a1, a2, a3, a4)); /* mremap */
-    case 226: /* mprotect: permissions are one table for all lanes, so
-               * per-lane changes are accepted and not enforced */
-        if (a0 % PAGE) RET(-L_EINVAL);
-        RET(0);
+    case 226: RET(do_mprotect(p, l, a0, a1, a2)); /* mprotect */
     case 227: RET(a0 % PAGE ? -L_EINVAL : 0); /* msync */
     case 233: /* madvise */
         if (a0 % PAGE) RET(-L_EINVAL);
@@ -935,7 +1077,7 @@ int lx_syscall(agpu_linux *p, uint32_t l, a64_state *s)
     case 278: { /* getrandom: the lane's deterministic stream */
         if (a2 & ~7ull) RET(-L_EINVAL);
         if (a1 > 33554431) a1 = 33554431;
-        if (!guest_ok(p, a0, a1, AGPU_PROT_WRITE)) RET(FAULT);
+        if (!guest_ok(p, l, a0, a1, AGPU_PROT_WRITE)) RET(FAULT);
         uint8_t buf[4096];
         for (uint64_t done = 0; done < a1;) {
             size_t n = a1 - done < sizeof buf ? (size_t)(a1 - done) : sizeof buf;

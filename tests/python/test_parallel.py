@@ -1,5 +1,7 @@
 """Many lanes: per-lane PCs and registers, shared and private memory, the
 ParallelResult, and the issue's example run verbatim through kvrm_metal."""
+import pytest
+
 import armgpu
 from armgpu import StopReason
 
@@ -176,6 +178,37 @@ def test_protect_makes_lanes_fault_alone():
         assert (s.access, s.cause, s.address, s.pc) == (armgpu.Access.WRITE, armgpu.FaultCause.PERMISSION,
                                                         0x8000, 8)
         assert "FAULT" in str(s) and "permission" in str(s)
+
+
+def test_protect_one_lane_of_private_memory():
+    base, size = 0x100000, 0x10000
+    src = f"""
+        movz x1, #{base >> 16}, lsl #16
+        str x0, [x1]          // the same private address in every lane
+        hlt #0
+    """
+    with parallel(4, memory_size=0x10000, private_base=base, private_size=size) as cpu:
+        cpu.load_program(assemble(src), 0)
+        cpu.protect(base, armgpu.PAGE_SIZE, armgpu.Prot.READ, lane=2)
+        assert cpu.get_protection(base, lane=2) == armgpu.Prot.READ
+        assert cpu.get_protection(base, lane=1) == armgpu.Prot.ALL
+        with pytest.raises(armgpu.StateError, match="per-lane permissions"):
+            cpu.get_protection(base)                  # the lanes differ: no one answer
+        cpu.set_pc_all(0)
+        r = cpu.execute(100)
+        assert r.stop_reasons == [StopReason.HALT, StopReason.HALT, StopReason.FAULT, StopReason.HALT]
+        s = r.stops[2]
+        assert (s.access, s.cause, s.address) == (armgpu.Access.WRITE, armgpu.FaultCause.PERMISSION, base)
+        # lane=None is every lane again.
+        cpu.protect(base, armgpu.PAGE_SIZE, armgpu.Prot.ALL, lane=None)
+        assert cpu.get_protection(base) == armgpu.Prot.ALL
+        # The shared region has one set of permissions for all lanes.
+        with pytest.raises(ValueError, match="shared region"):
+            cpu.protect(0, armgpu.PAGE_SIZE, armgpu.Prot.READ, lane=0)
+        with pytest.raises(armgpu.LaneIndexError):
+            cpu.protect(base, armgpu.PAGE_SIZE, armgpu.Prot.READ, lane=4)
+        with pytest.raises(armgpu.LaneIndexError):
+            cpu.protect(base, armgpu.PAGE_SIZE, armgpu.Prot.READ, lane=-1)
 
 
 def test_backend_property_and_backends():
