@@ -96,6 +96,13 @@ typedef struct a64_mem {
     const uint8_t *priv_prot;
 } a64_mem;
 
+/* Points a copy of the machine's view (priv_prot: the whole lanes x pages
+ * table) at lane l's own row of private permissions, before running lane l. */
+AGPU_FN void a64_mem_for_lane(a64_mem *m, uint32_t l)
+{
+    m->priv_prot += (size_t)l * (m->priv_size >> A64_PAGE_SHIFT);
+}
+
 AGPU_FN void a64_set_fault(a64_state *s, uint64_t addr, uint32_t access, uint32_t cause)
 {
     s->stop.reason = AGPU_STOP_FAULT;

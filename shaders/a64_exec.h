@@ -991,6 +991,8 @@ AGPU_FN uint32_t a64_run_ex(a64_state *s, const a64_mem *m, uint8_t *priv, uint6
         }
         uint32_t insn = a64_fetch32(p);
         uint32_t why;
+        /* Each A64_HOT(NAME) ends in `else`, so the general path below is
+         * the last branch of the chain, or the whole of it without it. */
 #if A64_HOT_DISPATCH
         /* The commonest classes of compiled code, tested directly and each
          * run through a64_exec with a constant op, so the compiler keeps just
@@ -1005,11 +1007,9 @@ AGPU_FN uint32_t a64_run_ex(a64_state *s, const a64_mem *m, uint8_t *priv, uint6
         A64_HOT(ADDSUB_IMM) A64_HOT(B_COND) A64_HOT(LDST_UIMM) A64_HOT(ADDSUB_SHIFT)
         A64_HOT(LOGIC_REG) A64_HOT(B_IMM) A64_HOT(CB) A64_HOT(LDST_PAIR) A64_HOT(MOVEWIDE)
         A64_HOT(BITFIELD) A64_HOT(CSEL) A64_HOT(LDST_REG)
-        why = a64_exec(s, m, priv, insn, a64_decode_cached(dc, insn), fpsimd);
 #undef A64_HOT
-#else
-        why = a64_exec(s, m, priv, insn, a64_decode_cached(dc, insn), fpsimd);
 #endif
+        why = a64_exec(s, m, priv, insn, a64_decode_cached(dc, insn), fpsimd);
         if (why != A64_CONTINUE) {
             if (why == A64_NEED_FULL) return why;
             s->stop.encoding = insn;

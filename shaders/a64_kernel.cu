@@ -50,17 +50,11 @@ __device__ __forceinline__ static void regs_out(a64_state *s)
  * a constant) V0-V31 are neither read nor written: the integer kernel never
  * touches them, and copying them through would hold 512 bytes in registers
  * across the whole run (ptxas: 168 registers and spills, for nothing). */
-__device__ __forceinline__ static void state_in(a64_state *s, const a64_state *g, int fpsimd)
+__device__ __forceinline__ static void state_copy(a64_state *dst, const a64_state *src, int fpsimd)
 {
     /* 8 bytes at a time (memcpy here compiled to byte loads). */
-    const uint32_t words = (fpsimd ? sizeof *s : offsetof(a64_state, v)) / 8;
-    for (uint32_t i = 0; i < words; i++) ((uint64_t *)s)[i] = ((const uint64_t *)g)[i];
-}
-
-__device__ __forceinline__ static void state_out(a64_state *g, const a64_state *s, int fpsimd)
-{
-    const uint32_t words = (fpsimd ? sizeof *s : offsetof(a64_state, v)) / 8;
-    for (uint32_t i = 0; i < words; i++) ((uint64_t *)g)[i] = ((const uint64_t *)s)[i];
+    const uint32_t words = (fpsimd ? sizeof *dst : offsetof(a64_state, v)) / 8;
+    for (uint32_t i = 0; i < words; i++) ((uint64_t *)dst)[i] = ((const uint64_t *)src)[i];
 }
 
 /*
@@ -91,12 +85,10 @@ __device__ __forceinline__ static void state_out(a64_state *g, const a64_state *
             if (first || lane_runs_on(res, budget)) {                                            \
                 uint64_t used = first ? 0 : res->instructions;                                   \
                 a64_state s;                                                                     \
-                state_in(&s, &states[l], FPSIMD);                                                \
+                state_copy(&s, &states[l], FPSIMD);                                              \
                 uint64_t before = s.icount, left = budget - used;                                \
                 uint8_t *priv = mem.priv_size ? priv_all + (size_t)l * mem.priv_size : 0;       \
-                /* mem is this thread's copy: point it at the lane's own row                     \
-                 * of the lanes x pages private permissions. */                                  \
-                mem.priv_prot += (size_t)l * (mem.priv_size >> A64_PAGE_SHIFT);                  \
+                a64_mem_for_lane(&mem, l); /* mem is this thread's copy */                      \
                 regs_in(&s);                                                                     \
                 uint32_t why = a64_run_ex(&s, &mem, priv, left < slice ? left : slice, 0, FPSIMD); \
                 regs_out(&s);                                                                    \
@@ -106,7 +98,7 @@ __device__ __forceinline__ static void state_out(a64_state *g, const a64_state *
                     why = AGPU_STOP_MAX_CYCLES;                                                  \
                 }                                                                                \
                 used += s.icount - before;                                                       \
-                state_out(&states[l], &s, FPSIMD);                                               \
+                state_copy(&states[l], &s, FPSIMD);                                              \
                 res->instructions = used;                                                        \
                 res->pc = s.pc;                                                                  \
                 res->stop = s.stop;                                                              \

@@ -126,7 +126,7 @@ static uint32_t cpu_run_lane(const cpu_job *job, uint32_t lane, uint64_t budget)
     agpu_machine *m = job->m;
     cpu_impl *c = impl_of(m);
     a64_mem mem = job->mem;
-    mem.priv_prot = agpu_lane_prot(job->mem.priv_prot, m, lane);
+    a64_mem_for_lane(&mem, lane);
     uint8_t *priv = c->priv ? c->priv + (size_t)lane * m->cfg.private_size : NULL;
     return a64_run(&c->lanes[lane], &mem, priv, budget, job->dc);
 }

@@ -70,7 +70,7 @@ int agpu_fail(agpu_machine *m, int err, const char *fmt, ...)
 
 /* The a64_mem view of a machine whose memory is at the given host pointers.
  * priv_prot is the start of the lanes x pages table: a backend points the
- * view at lane l's row, agpu_lane_prot(view.priv_prot, m, l), before running
+ * view at lane l's row, a64_mem_for_lane(&view, l) (a64_core.h), before running
  * lane l. */
 void agpu_mem_view(const agpu_machine *m, uint8_t *shared, const uint8_t *shared_prot,
                    const uint8_t *priv_prot, a64_mem *out);
