@@ -318,7 +318,12 @@ AGPU_API int agpu_execute(agpu_machine *m, uint64_t max_instructions,
 /* The stop record of one lane from the last agpu_execute(). */
 AGPU_API int agpu_get_stop(agpu_machine *m, uint32_t lane, agpu_stop *stop);
 
-/* Asks a running agpu_execute() on m to return soon.  Async-signal-safe. */
+/* Asks agpu_execute() on m to return soon: the one running, or when none is
+ * running the next one, which then returns AGPU_ERR_INTERRUPTED at once
+ * (every lane that would run reports AGPU_STOP_INTERRUPTED, having run
+ * nothing).  The request is consumed by the execute that returns
+ * AGPU_ERR_INTERRUPTED for it, so it is never lost, even when it lands
+ * just before a run starts; one call is enough.  Async-signal-safe. */
 AGPU_API void agpu_interrupt(agpu_machine *m);
 
 /* Formats a stop record in one line, for example

@@ -116,6 +116,10 @@ static void raise_agpu(modstate *st, int rc, const char *msg)
  * (async-signal-safe) on every running machine; when the run returns, the
  * previous handler is restored and the signal is handed to Python, which
  * raises KeyboardInterrupt (or runs the script's own handler).
+ * A signal that lands after the machine is registered but before the run
+ * starts is not lost: agpu_execute keeps a request made before it.  (One
+ * that lands after the run's last look at it and before the machine leaves
+ * the registry stops the machine's next execute at once.)
  * The registry is lock-free so the handler may read it; everything else is
  * touched only with the GIL held.
  */
@@ -1895,9 +1899,10 @@ static PyMethodDef Machine_methods[] = {
     {"__enter__", (PyCFunction)Machine_enter, METH_NOARGS, "__enter__($self, /)\n--\n\nReturns self."},
     {"__exit__", (PyCFunction)Machine_exit, METH_VARARGS, "__exit__($self, *exc_info, /)\n--\n\nCalls close()."},
     {"interrupt", (PyCFunction)Machine_interrupt, METH_NOARGS,
-     "interrupt($self, /)\n--\n\nAsks a running execute() (in another thread) to return soon.  Lanes that "
-     "had not\nstopped report StopReason.INTERRUPTED with exact state and resume on the next\nexecute().  "
-     "Safe to call from any thread."},
+     "interrupt($self, /)\n--\n\nAsks execute() to return soon: the one running (in another thread), or "
+     "else the next\none, which then returns at once.  Lanes that had not stopped report\n"
+     "StopReason.INTERRUPTED with exact state and resume on the next execute().\nThe request is used up by "
+     "the execute() it stops.  Safe to call from any thread."},
     {"get_num_lanes", (PyCFunction)Machine_get_num_lanes_meth, METH_NOARGS,
      "get_num_lanes($self, /)\n--\n\nThe number of lanes (the prototype's spelling of num_lanes)."},
     {"load_program", (PyCFunction)(void (*)(void))Machine_load_program, KW,

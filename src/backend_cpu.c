@@ -155,8 +155,15 @@ static void *cpu_worker(void *arg)
     }
     uint32_t live = n;
     while (live) {
-        if (m->interrupt) {
-            for (uint32_t i = 0; i < live; i++) c->lanes[active[i]].stop.reason = AGPU_STOP_INTERRUPTED;
+        /* With budget 0 no lane would run, interrupted or not.  A lane not
+         * yet run (an interrupt asked for before the call) gets the record
+         * a64_run would have left, as the cuda backend's empty launch does. */
+        if (m->interrupt && job->budget) {
+            for (uint32_t i = 0; i < live; i++) {
+                a64_state *s = &c->lanes[active[i]];
+                memset(&s->stop, 0, sizeof s->stop);
+                s->stop.reason = AGPU_STOP_INTERRUPTED;
+            }
             break;
         }
         uint32_t kept = 0;

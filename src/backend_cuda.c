@@ -507,6 +507,9 @@ static int cuda_execute(agpu_machine *m, uint64_t budget, agpu_lane_result *resu
     int first = 1;
     for (;;) {
         uint64_t slice = c->fixed_slice ? c->fixed_slice : c->slice;
+        /* An interrupt already asked for: a launch of no instructions fills
+         * the results (lanes run on with MAX_CYCLES) for the mark below. */
+        if (first && m->interrupt) slice = 0;
         CUfunction run = c->tiered ? c->run_int : c->run_full;
         /* The last launch of a run needs no count of the lanes left, unless
          * the integer kernel may leave some for the full one. */

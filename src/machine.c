@@ -592,7 +592,10 @@ int agpu_execute(agpu_machine *m, uint64_t max_instructions, agpu_lane_result *r
         results = own;
     }
     memset(results, 0, (size_t)m->cfg.num_lanes * sizeof *results);
-    m->interrupt = 0;
+    /* A request made before this call is kept, not cleared: a signal that
+     * lands just before a long run starts must still stop it.  The backends
+     * look at the flag before their first slice; the execute that returns
+     * AGPU_ERR_INTERRUPTED consumes it. */
     int rc = m->ops->execute(m, max_instructions, results);
     free(own);
     if (rc) return rc;

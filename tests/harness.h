@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "armgpu.h"
@@ -34,6 +35,16 @@ uint8_t *asm_bytesf(size_t *len, const char *fmt, ...)
 /* A cpu-backend machine (or ARMGPU_TEST_BACKEND from the environment:
  * "cpu", "cuda", "auto"); fails the test if it cannot be created. */
 agpu_machine *test_machine(uint32_t lanes, uint64_t shared_size, uint64_t priv_base, uint64_t priv_size);
+
+/* cmocka_run_group_tests, after ARMGPU_TEST_FILTER (a cmocka name pattern,
+ * `*` and `?`) has narrowed the cases to run: tests/gpu/sanitize.sh runs the
+ * cases of a test slowed by compute-sanitizer as separate processes. */
+static inline void harness_select_tests(void)
+{
+    const char *pattern = getenv("ARMGPU_TEST_FILTER");
+    if (pattern && *pattern) cmocka_set_test_filter(pattern);
+}
+#define harness_run_tests(group) (harness_select_tests(), cmocka_run_group_tests(group, NULL, NULL))
 
 /* The backend the tests were asked to use (ARMGPU_TEST_BACKEND, default cpu). */
 agpu_backend test_backend(void);

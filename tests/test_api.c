@@ -580,20 +580,12 @@ static void unlimited_budget_with_a_program_that_halts(void **state)
 
 #define SPIN_ITERS 5000000ull
 
-typedef struct interrupter {
-    agpu_machine *m;
-    volatile int stop;
-} interrupter;
-
-static void *interrupt_loop(void *arg)
+static void *interrupt_soon(void *arg)
 {
-    interrupter *it = arg;
-    struct timespec ts = {0, 1000000}, first = {0, 5000000}; /* 1 ms, 5 ms */
+    struct timespec first = {0, 5000000}; /* 5 ms */
     nanosleep(&first, NULL);
-    while (!it->stop) {
-        agpu_interrupt(it->m);
-        nanosleep(&ts, NULL);
-    }
+    /* Once: a request is kept until an execute consumes it. */
+    agpu_interrupt(arg);
     return NULL;
 }
 
@@ -624,12 +616,10 @@ static void interrupt_from_another_thread(void **state)
     uint64_t seeds[LANES] = {7, 0x123456789ull};
     assert_int_equal(agpu_set_reg_all(m, 2, seeds), AGPU_OK);
 
-    interrupter it = {m, 0};
     pthread_t tid;
-    assert_int_equal(pthread_create(&tid, NULL, interrupt_loop, &it), 0);
+    assert_int_equal(pthread_create(&tid, NULL, interrupt_soon, m), 0);
     agpu_lane_result r[LANES];
     int rc = agpu_execute(m, UINT64_MAX, r);
-    it.stop = 1;
     pthread_join(tid, NULL);
     assert_int_equal(rc, AGPU_ERR_INTERRUPTED);
     assert_contains(agpu_last_error(m), "interrupt");
@@ -657,9 +647,12 @@ static void interrupt_from_another_thread(void **state)
         assert_int_equal(reg(m, (uint32_t)l, 1), 0);
         assert_int_equal(reg(m, (uint32_t)l, AGPU_REG_ICOUNT), 1 + 4 * SPIN_ITERS);
     }
-    /* An interrupt before execute does not leak into the next run. */
+    /* An interrupt before execute stops that execute, and only that one. */
     agpu_interrupt(m);
     assert_int_equal(agpu_fill_reg(m, AGPU_REG_PC, 20), AGPU_OK);
+    assert_int_equal(agpu_execute(m, 10, r), AGPU_ERR_INTERRUPTED);
+    assert_int_equal(r[0].stop.reason, AGPU_STOP_INTERRUPTED);
+    assert_int_equal(r[0].instructions, 0);
     exec_ok(m, 10, r);
     assert_int_equal(r[0].stop.reason, AGPU_STOP_HALT);
     agpu_destroy(m);
@@ -679,5 +672,5 @@ int main(void)
         cmocka_unit_test(unlimited_budget_with_a_program_that_halts),
         cmocka_unit_test(interrupt_from_another_thread),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -239,7 +239,6 @@ static void budget_max_after_icount_near_wrap(void **state)
 
 typedef struct interrupter {
     agpu_machine *m;
-    volatile int done;
     struct timespec first;
 } interrupter;
 
@@ -261,12 +260,9 @@ static void *interrupt_later(void *arg)
     interrupter *it = arg;
     sleep_ms(200);
     clock_gettime(CLOCK_MONOTONIC, &it->first);
-    /* agpu_interrupt asks a *running* execute to return: repeat until it
-     * has, in case the first call came before the run began. */
-    while (!it->done) {
-        agpu_interrupt(it->m);
-        sleep_ms(5);
-    }
+    /* Once: a request is kept until an execute consumes it.  Repeating it
+     * could leave one for the resumed run in after_interrupt. */
+    agpu_interrupt(it->m);
     return NULL;
 }
 
@@ -319,13 +315,12 @@ static void interrupt_from_another_thread(void **state)
     (void)state;
     const uint32_t lanes = 4;
     agpu_machine *m = looping_machine(lanes);
-    interrupter it = {m, 0, {0, 0}};
+    interrupter it = {m, {0, 0}};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, interrupt_later, &it), 0);
     agpu_lane_result r[4];
     int rc = agpu_execute(m, UINT64_MAX, r);
     double end = now_s();
-    it.done = 1;
     pthread_join(t, NULL);
     double first = (double)it.first.tv_sec + (double)it.first.tv_nsec * 1e-9;
     print_message("    returned %.3f s after the first interrupt: %s\n", end - first, agpu_last_error(m));
@@ -354,7 +349,8 @@ static void interrupt_from_signal_handler(void **state)
     sa.sa_handler = on_alarm;
     sigemptyset(&sa.sa_mask);
     assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
-    struct itimerval tv = {{0, 20000}, {0, 100000}}, off = {{0, 0}, {0, 0}};
+    /* One shot: a second alarm after the return would stop the resumed run. */
+    struct itimerval tv = {{0, 0}, {0, 100000}}, off = {{0, 0}, {0, 0}};
     assert_int_equal(setitimer(ITIMER_REAL, &tv, NULL), 0);
     double start = now_s();
     agpu_lane_result r[3];
@@ -370,17 +366,47 @@ static void interrupt_from_signal_handler(void **state)
     agpu_destroy(m);
 }
 
-static void interrupt_before_execute_is_not_kept(void **state)
+static void interrupt_before_execute_stops_it_at_once(void **state)
 {
     (void)state;
-    /* The documented contract: agpu_interrupt() stops a running execute;
-     * one made while none runs does not cut the next one short. */
-    agpu_machine *m = looping_machine(1);
+    /* A request made while no execute runs (a Ctrl-C just before a long run
+     * starts) stops the next one before any lane runs, and only that one. */
+    const uint32_t lanes = 3;
+    agpu_machine *m = looping_machine(lanes);
+    agpu_lane_result r[3];
+    exec_ok(m, 7, r); /* a stop record with something in it */
+    assert_int_equal(agpu_fill_reg(m, AGPU_REG_PC, 8), AGPU_OK);
+    exec_ok(m, 10, r);
+    assert_int_equal(r[0].stop.reason, AGPU_STOP_HALT);
+    assert_int_equal(agpu_fill_reg(m, AGPU_REG_PC, 0), AGPU_OK);
+    uint64_t ic = reg(m, 0, AGPU_REG_ICOUNT), x0 = reg(m, 0, 0);
     agpu_interrupt(m);
-    agpu_lane_result r;
-    exec_ok(m, 500, &r);
-    assert_int_equal(r.stop.reason, AGPU_STOP_MAX_CYCLES);
-    assert_int_equal(r.instructions, 500);
+    agpu_interrupt(m); /* two requests are one */
+    assert_int_equal(agpu_execute(m, UINT64_MAX, r), AGPU_ERR_INTERRUPTED);
+    for (uint32_t l = 0; l < lanes; l++) {
+        assert_int_equal(r[l].instructions, 0);
+        assert_int_equal(r[l].pc, 0);
+        /* The record of a run that ran nothing: only the reason. */
+        assert_int_equal(r[l].stop.reason, AGPU_STOP_INTERRUPTED);
+        assert_int_equal(r[l].stop.imm, 0);
+        assert_int_equal(r[l].stop.encoding, 0);
+        agpu_stop st;
+        assert_int_equal(agpu_get_stop(m, l, &st), AGPU_OK);
+        assert_memory_equal(&st, &r[l].stop, sizeof st);
+    }
+    assert_int_equal(reg(m, 0, AGPU_REG_ICOUNT), ic);
+    assert_int_equal(reg(m, 0, 0), x0);
+    /* Consumed: the next call runs its whole budget. */
+    exec_ok(m, 500, r);
+    assert_int_equal(r[0].stop.reason, AGPU_STOP_MAX_CYCLES);
+    assert_int_equal(r[0].instructions, 500);
+    /* With budget 0 nothing would run: MAX_CYCLES, and the request is
+     * still consumed. */
+    agpu_interrupt(m);
+    assert_int_equal(agpu_execute(m, 0, r), AGPU_ERR_INTERRUPTED);
+    assert_int_equal(r[0].stop.reason, AGPU_STOP_MAX_CYCLES);
+    exec_ok(m, 5, r);
+    assert_int_equal(r[0].instructions, 5);
     agpu_destroy(m);
 }
 
@@ -398,7 +424,7 @@ int main(void)
         cmocka_unit_test(budget_max_after_icount_near_wrap),
         cmocka_unit_test(interrupt_from_another_thread),
         cmocka_unit_test(interrupt_from_signal_handler),
-        cmocka_unit_test(interrupt_before_execute_is_not_kept),
+        cmocka_unit_test(interrupt_before_execute_stops_it_at_once),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -363,24 +363,28 @@ static void op_execute(fz_in *in, slot *s)
         expect(m, agpu_fill_reg(m, AGPU_REG_PC, at), AGPU_OK, "fill pc");
         budget = UINT64_MAX;
     }
-    if (fz_u8(in) % 8 == 0) agpu_interrupt(m); /* before a run: no effect on it */
+    int asked = fz_u8(in) % 8 == 0;
+    if (asked) agpu_interrupt(m); /* before the run: stops it at once */
     agpu_lane_result *res = NULL;
     if (fz_u8(in) & 1) {
         res = malloc((size_t)n * sizeof *res);
         CHECK(res != NULL, "harness out of memory");
     }
     int rc = agpu_execute(m, budget, res);
-    CHECK(rc == AGPU_OK || rc == AGPU_ERR_INTERRUPTED, "execute rc %d: %s", rc, agpu_last_error(m));
+    CHECK(rc == (asked ? AGPU_ERR_INTERRUPTED : AGPU_OK), "execute rc %d (interrupt asked: %d): %s", rc, asked,
+          agpu_last_error(m));
     for (uint32_t l = 0; l < n; l++) {
         agpu_stop st;
         expect(m, agpu_get_stop(m, l, &st), AGPU_OK, "get_stop");
         CHECK(st.reason >= AGPU_STOP_HALT && st.reason <= AGPU_STOP_INTERRUPTED && st.reason != AGPU_STOP_EXITED,
               "lane %u stop reason %u after execute", l, st.reason);
         if (budget == 0) CHECK(st.reason == AGPU_STOP_MAX_CYCLES, "budget 0 gave reason %u", st.reason);
+        else if (asked) CHECK(st.reason == AGPU_STOP_INTERRUPTED, "interrupted run gave reason %u", st.reason);
         if (budget == UINT64_MAX) CHECK(st.reason != AGPU_STOP_MAX_CYCLES, "2^64-1 budget spent");
         if (res) {
             CHECK(memcmp(&res[l].stop, &st, sizeof st) == 0, "result and get_stop differ on lane %u", l);
             CHECK(res[l].instructions <= budget, "lane %u over budget", l);
+            CHECK(!asked || res[l].instructions == 0, "lane %u ran after an interrupt", l);
             char text[8];
             int len = agpu_format_stop(&st, res[l].pc, text, sizeof text);
             CHECK(len > 0, "format_stop length %d", len);
