@@ -968,5 +968,5 @@ int main(void)
         cmocka_unit_test(multiword_chains),
         cmocka_unit_test(unallocated_dp_encodings),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

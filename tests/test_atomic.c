@@ -691,5 +691,5 @@ int main(void)
         cmocka_unit_test(counter_cas_loop),
         cmocka_unit_test(counter_casp_loop),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -431,5 +431,5 @@ int main(void)
         cmocka_unit_test(call_and_return_nested),
         cmocka_unit_test(br_xzr_goes_to_zero),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -509,5 +509,5 @@ int main(void)
         cmocka_unit_test(fp_undefined),
         cmocka_unit_test(fp_flags_accumulate),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -505,5 +505,5 @@ int main(void)
         cmocka_unit_test(misaligned_cas_and_ldadd),
         cmocka_unit_test(exclusive_at_top_of_address_space),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -171,5 +171,5 @@ int main(void)
         cmocka_unit_test(lanes_compute_their_own_results),
         cmocka_unit_test(results_do_not_depend_on_threads),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -387,5 +387,5 @@ int main(void)
         cmocka_unit_test(test_mprotect_per_lane),
         cmocka_unit_test(test_hwcaps),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

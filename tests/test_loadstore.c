@@ -555,5 +555,5 @@ int main(void)
         cmocka_unit_test(sp_as_base),
         cmocka_unit_test(loads_to_xzr_discard),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -762,5 +762,5 @@ int main(void)
         cmocka_unit_test(host_code_writes_are_seen),
         cmocka_unit_test(guest_code_writes_are_executed),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

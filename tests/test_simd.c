@@ -83,5 +83,5 @@ int main(void)
         cmocka_unit_test(floating_point_vectors),
         cmocka_unit_test(reserved_encodings_are_undefined),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -106,5 +106,5 @@ int main(void)
         cmocka_unit_test(faults_change_nothing),
         cmocka_unit_test(narrow_loads_zero_extend_and_lane_loads_merge),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -27,5 +27,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(alu_loop_counts_and_halts),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

@@ -543,5 +543,5 @@ int main(void)
         cmocka_unit_test(budget_zero),
         cmocka_unit_test(budget_exact_and_resume),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }

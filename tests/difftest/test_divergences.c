@@ -232,5 +232,5 @@ int main(void)
         cmocka_unit_test(test_kd10_stxr_closed_monitor_no_fault),
         cmocka_unit_test(test_kd11_faulting_simd_load_writes_nothing),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run_tests(tests);
 }
