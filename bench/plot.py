@@ -2,7 +2,11 @@
 """Plots an `armgpu bench` JSON file: instructions per second against lanes,
 one line per libarmgpu backend and peer, log scales, one panel per workload.
 
-usage: plot.py BENCH.json OUT.png
+usage: plot.py BENCH.json [MORE.json ...] OUT.png
+
+Several files (runs of the same suite on one machine, say `--backend cuda`
+and `--backend cpu` as separate calls) are drawn together; the title is the
+first file's.
 """
 import json
 import math
@@ -10,7 +14,7 @@ import sys
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) < 3:
         sys.exit(__doc__)
     try:
         import matplotlib
@@ -18,9 +22,26 @@ def main():
         import matplotlib.pyplot as plt
     except ImportError as e:
         sys.exit(f"plot.py: matplotlib is not installed ({e}); Debian: apt-get install python3-matplotlib")
-    with open(sys.argv[1]) as f:
-        data = json.load(f)
-    rows = [r for r in data["rows"] if r.get("valid") and r["instructions_per_second"] > 0]
+    files = sys.argv[1:-1]
+    runs = []
+    for path in files:
+        with open(path) as f:
+            runs.append(json.load(f))
+    data = runs[0]
+    # A peer measured in several files is drawn once, from the first.
+    seen_peers = set()
+    rows = []
+    for run in runs:
+        peers_here = set()
+        for r in run["rows"]:
+            if not (r.get("valid") and r["instructions_per_second"] > 0):
+                continue
+            if r["kind"] == "peer":
+                if r["engine"] in seen_peers:
+                    continue
+                peers_here.add(r["engine"])
+            rows.append(r)
+        seen_peers |= peers_here
     workloads = []
     for r in rows:
         if r["workload"] not in workloads:
@@ -63,10 +84,11 @@ def main():
         axes[j // cols][j % cols].axis("off")
     m = data.get("machine", {})
     gpu = m.get("gpu") or "no GPU"
-    fig.suptitle(f"armgpu bench ({data.get('suite')}) {data.get('date')} commit {data.get('git_commit')}\n"
+    backends = ", ".join(str(run.get("backends")) for run in runs)
+    fig.suptitle(f"armgpu bench ({data.get('suite')}; {backends}) {data.get('date')} commit {data.get('git_commit')}\n"
                  f"{m.get('cpu')}, {m.get('host_cores')} cores; {gpu}", fontsize=9)
     fig.tight_layout()
-    fig.savefig(sys.argv[2], dpi=110)
+    fig.savefig(sys.argv[-1], dpi=110)
 
 
 if __name__ == "__main__":
