@@ -157,6 +157,16 @@ AGPU_FN uint8_t *a64_translate(a64_state *s, const a64_mem *m, uint8_t *priv, ui
     return base + off;
 }
 
+/* a64_translate for a data access: a load (load != 0) needs read
+ * permission and faults as a read, a store needs write and faults as a
+ * write. */
+AGPU_FN uint8_t *a64_translate_data(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t va,
+                                    uint64_t size, uint32_t load)
+{
+    return a64_translate(s, m, priv, va, size, load ? AGPU_PROT_READ : AGPU_PROT_WRITE,
+                         load ? AGPU_ACCESS_READ : AGPU_ACCESS_WRITE);
+}
+
 /* ------------------------------------------------ loads, stores and atomics */
 
 /* An instruction fetch: p is 4-byte aligned.  On the GPU a plain load, which

@@ -264,6 +264,21 @@ AGPU_FN uint32_t a64_ldst_single(a64_state *s, const a64_mem *m, uint8_t *priv, 
     return A64_CONTINUE;
 }
 
+/* The addressing of every load/store pair form, general and SIMD&FP (C6.2
+ * LDP): imm7 scaled by the size of one register; type (bits 24:23) 1 is
+ * post-index, 3 pre-index, 2 signed offset and 0 no-allocate.  Returns the
+ * address accessed; *new_base is the base register's value after a
+ * post- or pre-index form (a64_pair_wback). */
+AGPU_FN uint64_t a64_pair_address(a64_state *s, uint32_t insn, uint32_t bytes, uint64_t *new_base)
+{
+    uint32_t type = (uint32_t)a64_bits(insn, 24, 23);
+    uint64_t base = XSP(s, (insn >> 5) & 31);
+    *new_base = base + (uint64_t)(a64_sext(a64_bits(insn, 21, 15), 7) * (int64_t)bytes);
+    return type == 1 ? base : *new_base;
+}
+
+AGPU_FN int a64_pair_wback(uint32_t insn) { return ((insn >> 23) & 1) != 0; } /* types 1 and 3 */
+
 /* Load/store pair, every form (C6.2 LDP/STP/LDPSW/LDNP/STNP). */
 AGPU_FN uint32_t a64_ldst_pair(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_t insn)
 {
@@ -272,11 +287,8 @@ AGPU_FN uint32_t a64_ldst_pair(a64_state *s, const a64_mem *m, uint8_t *priv, ui
     if (opc == 3) return a64_undefined(s, insn);
     if (opc == 1 && (L == 0 || type == 0)) return a64_undefined(s, insn); /* STGP, LDNPSW */
     uint32_t scale = 2 + (opc >> 1), bytes = 1u << scale;
-    int64_t offset = a64_sext(a64_bits(insn, 21, 15), 7) * (int64_t)bytes;
-    uint64_t base = XSP(s, rn);
-    uint64_t addr = type == 1 ? base : base + (uint64_t)offset;
-    uint8_t *p = a64_translate(s, m, priv, addr, 2 * bytes, L ? AGPU_PROT_READ : AGPU_PROT_WRITE,
-                               L ? AGPU_ACCESS_READ : AGPU_ACCESS_WRITE);
+    uint64_t new_base, addr = a64_pair_address(s, insn, bytes, &new_base);
+    uint8_t *p = a64_translate_data(s, m, priv, addr, 2 * bytes, L);
     if (!p) return AGPU_STOP_FAULT;
     if (L) {
         uint64_t a = a64_load_le(p, bytes), b = a64_load_le(p + bytes, bytes);
@@ -291,7 +303,7 @@ AGPU_FN uint32_t a64_ldst_pair(a64_state *s, const a64_mem *m, uint8_t *priv, ui
         a64_store_le(p, bytes, a);
         a64_store_le(p + bytes, bytes, b);
     }
-    if (type == 1 || type == 3) set_XSP(s, rn, base + (uint64_t)offset);
+    if (a64_pair_wback(insn)) set_XSP(s, rn, new_base);
     s->pc += 4;
     return A64_CONTINUE;
 }
@@ -710,8 +722,7 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
         uint64_t addr = XSP(s, rn);
         /* Without FEAT_LSE2, ordered accesses must be aligned. */
         if (addr & (bytes - 1)) return a64_fault_align(s, addr, L ? AGPU_ACCESS_READ : AGPU_ACCESS_WRITE);
-        uint8_t *p = a64_translate(s, m, priv, addr, bytes, L ? AGPU_PROT_READ : AGPU_PROT_WRITE,
-                                   L ? AGPU_ACCESS_READ : AGPU_ACCESS_WRITE);
+        uint8_t *p = a64_translate_data(s, m, priv, addr, bytes, L);
         if (!p) return AGPU_STOP_FAULT;
         if (L) {
             uint64_t v = a64_load_le(p, bytes);

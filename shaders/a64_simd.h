@@ -350,8 +350,7 @@ AGPU_FN uint32_t a64_simd_ldst_single(a64_state *s, const a64_mem *m, uint8_t *p
     uint32_t scale = a64_simd_ldst_scale(insn), load = (insn >> 22) & 1;
     if (scale > 4) return a64_undefined(s, insn);
     uint32_t bytes = 1u << scale;
-    uint8_t *p = a64_translate(s, m, priv, addr, bytes, load ? AGPU_PROT_READ : AGPU_PROT_WRITE,
-                               load ? AGPU_ACCESS_READ : AGPU_ACCESS_WRITE);
+    uint8_t *p = a64_translate_data(s, m, priv, addr, bytes, load);
     if (!p) return AGPU_STOP_FAULT;
     a64_simd_xfer(s, p, insn & 31, bytes, load);
     if (wback) set_XSP(s, (insn >> 5) & 31, wb_value);
@@ -362,19 +361,16 @@ AGPU_FN uint32_t a64_simd_ldst_single(a64_state *s, const a64_mem *m, uint8_t *p
 /* LDP/STP/LDNP/STNP of S, D, Q registers (C7.2 LDP (SIMD&FP) ...). */
 AGPU_FN uint32_t a64_simd_ldst_pair(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_t insn)
 {
-    uint32_t opc = (uint32_t)a64_bits(insn, 31, 30), type = (uint32_t)a64_bits(insn, 24, 23);
+    uint32_t opc = (uint32_t)a64_bits(insn, 31, 30);
     uint32_t L = (insn >> 22) & 1, rt2 = (insn >> 10) & 31, rn = (insn >> 5) & 31, rt = insn & 31;
     if (opc == 3) return a64_undefined(s, insn);
     uint32_t bytes = 4u << opc;
-    int64_t offset = a64_sext(a64_bits(insn, 21, 15), 7) * (int64_t)bytes;
-    uint64_t base = XSP(s, rn);
-    uint64_t addr = type == 1 ? base : base + (uint64_t)offset;
-    uint8_t *p = a64_translate(s, m, priv, addr, 2 * bytes, L ? AGPU_PROT_READ : AGPU_PROT_WRITE,
-                               L ? AGPU_ACCESS_READ : AGPU_ACCESS_WRITE);
+    uint64_t new_base, addr = a64_pair_address(s, insn, bytes, &new_base);
+    uint8_t *p = a64_translate_data(s, m, priv, addr, 2 * bytes, L);
     if (!p) return AGPU_STOP_FAULT;
     a64_simd_xfer(s, p, rt, bytes, L);
     a64_simd_xfer(s, p + bytes, rt2, bytes, L);
-    if (type == 1 || type == 3) set_XSP(s, rn, base + (uint64_t)offset);
+    if (a64_pair_wback(insn)) set_XSP(s, rn, new_base);
     s->pc += 4;
     return A64_CONTINUE;
 }
@@ -403,8 +399,7 @@ AGPU_FN uint32_t a64_simd_ldst_multi(a64_state *s, const a64_mem *m, uint8_t *pr
     uint32_t ebytes = 1u << size, elements = (Q ? 16u : 8u) >> size;
     uint32_t total = rpt * selem * (Q ? 16u : 8u);
     uint64_t addr = XSP(s, rn);
-    uint8_t *p = a64_translate(s, m, priv, addr, total, L ? AGPU_PROT_READ : AGPU_PROT_WRITE,
-                               L ? AGPU_ACCESS_READ : AGPU_ACCESS_WRITE);
+    uint8_t *p = a64_translate_data(s, m, priv, addr, total, L);
     if (!p) return AGPU_STOP_FAULT;
     uint32_t off = 0;
     for (uint32_t r = 0; r < rpt; r++) {
@@ -459,8 +454,7 @@ AGPU_FN uint32_t a64_simd_ldst_one(a64_state *s, const a64_mem *m, uint8_t *priv
     }
     uint32_t ebytes = 1u << scale, total = selem * ebytes;
     uint64_t addr = XSP(s, rn);
-    uint8_t *p = a64_translate(s, m, priv, addr, total, L ? AGPU_PROT_READ : AGPU_PROT_WRITE,
-                               L ? AGPU_ACCESS_READ : AGPU_ACCESS_WRITE);
+    uint8_t *p = a64_translate_data(s, m, priv, addr, total, L);
     if (!p) return AGPU_STOP_FAULT;
     for (uint32_t k = 0; k < selem; k++) {
         uint32_t tt = (rt + k) & 31;
