@@ -256,6 +256,34 @@ static void test_budget_resumes(void **state)
     agpu_linux_destroy(p);
 }
 
+static void test_interrupt_kept_for_the_next_slice(void **state)
+{
+    (void)state;
+    /* An interrupt that lands while agpu_linux_run is between two slices
+     * (serving a system call on the host) used to be dropped by the next
+     * slice's agpu_execute; it stops the run, which then resumes exactly. */
+    agpu_linux *p = load(PROG("cat"), 1);
+    static uint8_t in[100000];
+    for (size_t i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 7 + 1);
+    agpu_linux_set_stdin(p, 0, in, sizeof in);
+    assert_int_equal(agpu_linux_run(p, 5000), AGPU_OK);
+    agpu_linux_result r;
+    agpu_linux_result_of(p, 0, &r);
+    uint64_t before = r.instructions;
+    agpu_interrupt(agpu_linux_machine(p));
+    assert_int_equal(agpu_linux_run(p, UINT64_MAX), AGPU_ERR_INTERRUPTED);
+    agpu_linux_result_of(p, 0, &r);
+    assert_int_equal(r.status, AGPU_LINUX_RUNNING);
+    assert_int_equal(r.instructions, before);
+    assert_int_equal(agpu_linux_run(p, UINT64_MAX), AGPU_OK);
+    agpu_linux_result_of(p, 0, &r);
+    assert_int_equal(r.status, AGPU_LINUX_EXITED);
+    assert_int_equal(r.exit_code, 0);
+    assert_true(r.out_len > sizeof in);
+    assert_memory_equal(r.out, in, sizeof in);
+    agpu_linux_destroy(p);
+}
+
 static void test_signals(void **state)
 {
     (void)state;
@@ -382,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_random_deterministic),
         cmocka_unit_test(test_stats_and_unknown),
         cmocka_unit_test(test_budget_resumes),
+        cmocka_unit_test(test_interrupt_kept_for_the_next_slice),
         cmocka_unit_test(test_signals),
         cmocka_unit_test(test_mprotect_as_linux),
         cmocka_unit_test(test_mprotect_per_lane),
