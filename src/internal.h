@@ -75,11 +75,10 @@ int agpu_fail(agpu_machine *m, int err, const char *fmt, ...)
 void agpu_mem_view(const agpu_machine *m, uint8_t *shared, const uint8_t *shared_prot,
                    const uint8_t *priv_prot, a64_mem *out);
 
-/* Lane l's row of a private permission table laid out as m->priv_prot is
- * (the host copy, or a device copy of the same layout). */
-static inline const uint8_t *agpu_lane_prot(const uint8_t *table, const agpu_machine *m, uint32_t l)
+/* Lane l's row of the host's private permission table, m->priv_prot. */
+static inline uint8_t *agpu_lane_prot(const agpu_machine *m, uint32_t l)
 {
-    return table + (size_t)l * (size_t)m->priv_pages;
+    return m->priv_prot + (size_t)l * (size_t)m->priv_pages;
 }
 
 /* Host threads for the cpu backend when cfg.num_threads is 0. */

@@ -345,7 +345,7 @@ int agpu_protect_lane(agpu_machine *m, uint32_t lane, uint64_t addr, uint64_t le
         uint32_t l0 = lane == AGPU_ALL_LANES ? 0 : lane;
         uint32_t l1 = lane == AGPU_ALL_LANES ? m->cfg.num_lanes : lane + 1;
         for (uint32_t l = l0; l < l1; l++)
-            memset(m->priv_prot + (size_t)l * m->priv_pages + first, (int)prot, count);
+            memset(agpu_lane_prot(m, l) + first, (int)prot, count);
     }
     return m->ops->prot_changed(m, region, lane, first, count);
 }
@@ -369,16 +369,16 @@ int agpu_get_protection_lane(agpu_machine *m, uint32_t lane, uint64_t addr, uint
     }
     if (lane != AGPU_ALL_LANES) {
         if ((rc = check_lane(m, lane))) return rc;
-        *prot = agpu_lane_prot(m->priv_prot, m, lane)[pg];
+        *prot = agpu_lane_prot(m, lane)[pg];
         return AGPU_OK;
     }
     uint8_t p0 = m->priv_prot[pg];
     for (uint32_t l = 1; l < m->cfg.num_lanes; l++)
-        if (agpu_lane_prot(m->priv_prot, m, l)[pg] != p0)
+        if (agpu_lane_prot(m, l)[pg] != p0)
             return agpu_fail(m, AGPU_ERR_STATE,
                              "the page at 0x%llx has per-lane permissions (lane %u: 0x%x, lane 0: "
                              "0x%x): ask for one lane's",
-                             (unsigned long long)addr, l, agpu_lane_prot(m->priv_prot, m, l)[pg], p0);
+                             (unsigned long long)addr, l, agpu_lane_prot(m, l)[pg], p0);
     *prot = p0;
     return AGPU_OK;
 }

@@ -49,7 +49,7 @@ static int guest_ok(agpu_linux *p, uint32_t l, uint64_t addr, uint64_t len, uint
         prot = m->shared_prot;
         off = addr;
     } else if (ps && addr >= pb && addr - pb < ps && len <= ps - (addr - pb)) {
-        prot = agpu_lane_prot(m->priv_prot, m, l);
+        prot = agpu_lane_prot(m, l);
         off = addr - pb;
     } else {
         return 0;
