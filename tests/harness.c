@@ -103,6 +103,12 @@ agpu_backend test_backend(void)
 
 agpu_machine *test_machine(uint32_t lanes, uint64_t shared_size, uint64_t priv_base, uint64_t priv_size)
 {
+    return test_machine_threads(lanes, shared_size, priv_base, priv_size, 0);
+}
+
+agpu_machine *test_machine_threads(uint32_t lanes, uint64_t shared_size, uint64_t priv_base,
+                                   uint64_t priv_size, uint32_t threads)
+{
     agpu_config c;
     agpu_config_init(&c);
     c.num_lanes = lanes;
@@ -110,6 +116,7 @@ agpu_machine *test_machine(uint32_t lanes, uint64_t shared_size, uint64_t priv_b
     c.private_base = priv_base;
     c.private_size = priv_size;
     c.backend = test_backend();
+    c.num_threads = threads;
     agpu_machine *m = NULL;
     int rc = agpu_create(&c, &m);
     if (rc != AGPU_OK) fail_msg("agpu_create: %s: %s", agpu_strerror(rc), agpu_last_error(NULL));

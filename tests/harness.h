@@ -36,6 +36,10 @@ uint8_t *asm_bytesf(size_t *len, const char *fmt, ...)
  * "cpu", "cuda", "auto"); fails the test if it cannot be created. */
 agpu_machine *test_machine(uint32_t lanes, uint64_t shared_size, uint64_t priv_base, uint64_t priv_size);
 
+/* The same with cfg.num_threads (cpu backend workers; 0: one per host core). */
+agpu_machine *test_machine_threads(uint32_t lanes, uint64_t shared_size, uint64_t priv_base,
+                                   uint64_t priv_size, uint32_t threads);
+
 /* cmocka_run_group_tests, after ARMGPU_TEST_FILTER (a cmocka name pattern,
  * `*` and `?`) has narrowed the cases to run: tests/gpu/sanitize.sh runs the
  * cases of a test slowed by compute-sanitizer as separate processes. */

@@ -268,14 +268,7 @@ static void *interrupt_later(void *arg)
 
 static agpu_machine *looping_machine(uint32_t lanes)
 {
-    agpu_config c;
-    agpu_config_init(&c);
-    c.num_lanes = lanes;
-    c.shared_size = 4096;
-    c.backend = test_backend();
-    c.num_threads = 2;
-    agpu_machine *m = NULL;
-    assert_int_equal(agpu_create(&c, &m), AGPU_OK);
+    agpu_machine *m = test_machine_threads(lanes, 4096, 0, 0, 2);
     size_t n;
     uint8_t *code = asm_bytes("1: add x0, x0, #1\nb 1b\nhlt #9\n", &n);
     assert_int_equal(agpu_load(m, 0, code, n), AGPU_OK);

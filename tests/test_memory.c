@@ -408,16 +408,7 @@ static void protect_lane_case(agpu_machine *m, uint32_t l)
  * alone.  Returns the machine for more. */
 static agpu_machine *run_per_lane_permissions(uint32_t lanes, uint32_t threads, agpu_lane_result *r)
 {
-    agpu_config c;
-    agpu_config_init(&c);
-    c.num_lanes = lanes;
-    c.shared_size = MEM_SIZE;
-    c.private_base = PRIV;
-    c.private_size = PRIV_SIZE;
-    c.backend = test_backend();
-    c.num_threads = threads;
-    agpu_machine *m = NULL;
-    if (agpu_create(&c, &m)) fail_msg("agpu_create: %s", agpu_last_error(NULL));
+    agpu_machine *m = test_machine_threads(lanes, MEM_SIZE, PRIV, PRIV_SIZE, threads);
     load_code(m, 0, "ldr x1, =0x10001000\n"
                     "ldr x2, [x1]\n"        /* pc 4: read */
                     "str x0, [x1, #8]\n"    /* pc 8: write */
