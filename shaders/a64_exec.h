@@ -100,23 +100,32 @@ AGPU_FN void set_XSPd(a64_state *s, uint32_t n, uint64_t v, int sf)
 
 /* ------------------------------------------------------ pseudocode helpers */
 
-/* AddWithCarry(): the sum and, in *nzcv, its flags in bits 31..28. */
-AGPU_FN uint64_t AddWithCarry(uint64_t x, uint64_t y, uint64_t carry_in, int sf, uint64_t *nzcv)
+/* AddWithCarry()'s flags, in bits 31..28, for the sum r = x + y + carry_in
+ * (of which only the low 32 bits count when sf = 0).  Apart from the sum so
+ * that ADD and SUB without S never compute them: the GPU kernel computed
+ * them for every ADD and dropped them (docs/cuda.md).  Carry out of the top
+ * bit comes from the operands' and the result's top bits; each width in its
+ * own arithmetic (no masks to build). */
+AGPU_FN uint64_t a64_add_flags(uint64_t x, uint64_t y, uint64_t r, int sf)
 {
-    /* Carry out of the top bit comes from the operands' and the result's
-     * top bits; each width in its own arithmetic (no masks to build). */
     if (sf) {
-        uint64_t r = x + y + carry_in;
         uint64_t c = ((x & y) | ((x | y) & ~r)) >> 63;
         uint64_t v = ((x ^ r) & (y ^ r)) >> 63;
-        *nzcv = ((r >> 63) << 31) | ((uint64_t)(r == 0) << 30) | (c << 29) | (v << 28);
-        return r;
+        return ((r >> 63) << 31) | ((uint64_t)(r == 0) << 30) | (c << 29) | (v << 28);
     }
-    uint32_t a = (uint32_t)x, b = (uint32_t)y, r = a + b + (uint32_t)carry_in;
-    uint32_t c = ((a & b) | ((a | b) & ~r)) >> 31;
-    uint32_t v = ((a ^ r) & (b ^ r)) >> 31;
-    *nzcv = (uint64_t)(((r >> 31) << 31) | ((uint32_t)(r == 0) << 30) | (c << 29) | (v << 28));
-    return r;
+    uint32_t a = (uint32_t)x, b = (uint32_t)y, r32 = (uint32_t)r;
+    uint32_t c = ((a & b) | ((a | b) & ~r32)) >> 31;
+    uint32_t v = ((a ^ r32) & (b ^ r32)) >> 31;
+    return (uint64_t)(((r32 >> 31) << 31) | ((uint32_t)(r32 == 0) << 30) | (c << 29) | (v << 28));
+}
+
+/* AddWithCarry(): the sum (zero-extended from 32 bits when sf = 0) and, in
+ * *nzcv, its flags. */
+AGPU_FN uint64_t AddWithCarry(uint64_t x, uint64_t y, uint64_t carry_in, int sf, uint64_t *nzcv)
+{
+    uint64_t r = x + y + carry_in;
+    *nzcv = a64_add_flags(x, y, r, sf);
+    return sf ? r : (r & 0xffffffffu);
 }
 
 AGPU_FN uint64_t a64_nz_flags(uint64_t r, int sf)
@@ -500,10 +509,9 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
     case A64_OP_ADDSUB_IMM: {
         uint32_t sub = (insn >> 30) & 1, setflags = (insn >> 29) & 1;
         uint64_t imm = a64_bits(insn, 21, 10) << (((insn >> 22) & 1) ? 12 : 0);
-        uint64_t nzcv;
-        uint64_t r = AddWithCarry(XSP(s, rn), sub ? ~imm : imm, sub, sf, &nzcv);
+        uint64_t a = XSP(s, rn), b = sub ? ~imm : imm, r = a + b + sub;
         if (setflags) {
-            s->nzcv = nzcv;
+            s->nzcv = a64_add_flags(a, b, r, sf);
             set_Xd(s, rd, r, sf);
         } else {
             set_XSPd(s, rd, r, sf);
@@ -764,9 +772,10 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
         uint32_t sub = (insn >> 30) & 1, setflags = (insn >> 29) & 1;
         uint32_t shift = (uint32_t)a64_bits(insn, 23, 22), imm6 = (uint32_t)a64_bits(insn, 15, 10);
         if (shift == 3 || (!sf && imm6 >= 32)) return a64_undefined(s, insn);
-        uint64_t b = ShiftReg(X(s, rm), shift, (int)imm6, sf), nzcv;
-        uint64_t r = AddWithCarry(X(s, rn), sub ? ~b : b, sub, sf, &nzcv);
-        if (setflags) s->nzcv = nzcv;
+        uint64_t a = X(s, rn), b = ShiftReg(X(s, rm), shift, (int)imm6, sf);
+        if (sub) b = ~b;
+        uint64_t r = a + b + sub;
+        if (setflags) s->nzcv = a64_add_flags(a, b, r, sf);
         set_Xd(s, rd, r, sf);
         break;
     }
@@ -774,10 +783,11 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
         uint32_t sub = (insn >> 30) & 1, setflags = (insn >> 29) & 1;
         uint32_t option = (uint32_t)a64_bits(insn, 15, 13), imm3 = (uint32_t)a64_bits(insn, 12, 10);
         if (imm3 > 4) return a64_undefined(s, insn);
-        uint64_t b = ExtendReg(X(s, rm), option, (int)imm3), nzcv;
-        uint64_t r = AddWithCarry(XSP(s, rn), sub ? ~b : b, sub, sf, &nzcv);
+        uint64_t a = XSP(s, rn), b = ExtendReg(X(s, rm), option, (int)imm3);
+        if (sub) b = ~b;
+        uint64_t r = a + b + sub;
         if (setflags) {
-            s->nzcv = nzcv;
+            s->nzcv = a64_add_flags(a, b, r, sf);
             set_Xd(s, rd, r, sf);
         } else {
             set_XSPd(s, rd, r, sf);
@@ -786,9 +796,9 @@ AGPU_FN uint32_t a64_exec(a64_state *s, const a64_mem *m, uint8_t *priv, uint32_
     }
     case A64_OP_ADDSUB_CARRY: {
         uint32_t sub = (insn >> 30) & 1, setflags = (insn >> 29) & 1;
-        uint64_t b = X(s, rm), nzcv;
-        uint64_t r = AddWithCarry(X(s, rn), sub ? ~b : b, (s->nzcv >> 29) & 1, sf, &nzcv);
-        if (setflags) s->nzcv = nzcv;
+        uint64_t a = X(s, rn), b = sub ? ~X(s, rm) : X(s, rm);
+        uint64_t r = a + b + ((s->nzcv >> 29) & 1);
+        if (setflags) s->nzcv = a64_add_flags(a, b, r, sf);
         set_Xd(s, rd, r, sf);
         break;
     }
