@@ -54,6 +54,12 @@ typedef struct a64_state {
     uint32_t excl_size;  /* bytes; 0 when the monitor is open */
     uint32_t pad;
     agpu_stop stop;
+    /* The last data page a64_translate passed, for the run in progress only
+     * (a64_run_ex clears it: permissions cannot change during a run, but
+     * can between runs): its guest address with the page's AGPU_PROT_*
+     * bits in the low bits (0: empty), and host minus guest address. */
+    uint64_t dpage;
+    uint64_t dpage_delta;
     /* V0-V31, 128 bits each: v[n][0] holds bits 63..0, v[n][1] bits 127..64
      * (B, H, S and D views are the low bytes, little-endian as in memory). */
     uint64_t v[32][2];
@@ -118,6 +124,13 @@ AGPU_FN void a64_set_fault(a64_state *s, uint64_t addr, uint32_t access, uint32_
 AGPU_FN uint8_t *a64_translate(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t va,
                                uint64_t size, uint32_t need, uint32_t access)
 {
+    const uint64_t in_page = ((uint64_t)1 << A64_PAGE_SHIFT) - 1;
+    /* A data access inside the page passed last needs no translation: one
+     * compare instead of the region tests and a load of the page's
+     * permissions (on the GPU the most of a load or store step). */
+    if (access != AGPU_ACCESS_FETCH && ((va ^ s->dpage) & ~in_page) == 0 &&
+        (s->dpage & need) == need && (va & in_page) + size <= in_page + 1)
+        return (uint8_t *)(uintptr_t)(va + s->dpage_delta);
     uint8_t *base;
     const uint8_t *prot;
     uint64_t off, region_start;
@@ -153,6 +166,10 @@ AGPU_FN uint8_t *a64_translate(a64_state *s, const a64_mem *m, uint8_t *priv, ui
                 return 0;
             }
         }
+    }
+    if (access != AGPU_ACCESS_FETCH && (off & in_page) + size <= in_page + 1) {
+        s->dpage = (va & ~in_page) | prot[off >> A64_PAGE_SHIFT];
+        s->dpage_delta = (uint64_t)(uintptr_t)(base + off) - va;
     }
     return base + off;
 }

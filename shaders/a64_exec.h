@@ -984,6 +984,7 @@ AGPU_FN uint32_t a64_run_ex(a64_state *s, const a64_mem *m, uint8_t *priv, uint6
     s->stop.access = AGPU_ACCESS_NONE;
     s->stop.cause = AGPU_FAULT_NONE;
     s->stop.address = 0;
+    s->dpage = 0;
     /* The code page last fetched from: permissions cannot change during a
      * run, so a fetch from the same page needs no new translation.  The
      * word itself is read every time, so rewritten code is always seen. */

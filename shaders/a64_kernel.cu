@@ -112,13 +112,15 @@ __device__ __forceinline__ static void state_copy(a64_state *dst, const a64_stat
         if ((threadIdx.x & 31) == 0 && f) atomicAdd(&live[1], (unsigned)__popc(f));              \
     }
 
-/* The integer kernel is built for 6 blocks per SM, as many as the
- * shared-memory register file (33 KB a block) lets an SM hold: without the
- * bound ptxas takes registers freely (80 to 239 for the same code, as small
- * source changes fell) and fewer blocks fit.  -DAGPU_INT_MIN_BLOCKS=N
- * measures other bounds (docs/cuda.md). */
+/* The integer kernel is built for 5 blocks per SM (96 registers): without
+ * a bound ptxas takes registers freely (80 to 239 for the same code, as
+ * small source changes fell) and fewer blocks fit.  6, as many as the
+ * shared-memory register file (33 KB a block) lets an SM hold, gives 80
+ * registers: 8% more on the ALU loop, but the data-page cache of
+ * a64_translate then spills onto every step, and compiled C loses 10-25%
+ * (docs/cuda.md).  -DAGPU_INT_MIN_BLOCKS=N measures other bounds. */
 #ifndef AGPU_INT_MIN_BLOCKS
-#define AGPU_INT_MIN_BLOCKS 6
+#define AGPU_INT_MIN_BLOCKS 5
 #endif
 AGPU_SLICE_KERNEL(agpu_run_slice, __launch_bounds__(128), 1)
 AGPU_SLICE_KERNEL(agpu_run_slice_int, __launch_bounds__(128, AGPU_INT_MIN_BLOCKS), 0)

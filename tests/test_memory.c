@@ -145,6 +145,60 @@ static void data_faults_change_nothing(void **state)
     fault_case("stlr w2, [x1]", 0x40000, (want_fault){W, P, 0x40000, 0});
 }
 
+/* a64_translate remembers the last data page it passed (a64_core.h).  A
+ * hit must never let through what the page table would refuse: another
+ * kind of access to the same page, an access running over into the next
+ * page, or a page whose permissions the host changed between two runs. */
+static void data_page_cache_follows_permissions(void **state)
+{
+    (void)state;
+    agpu_lane_result r;
+    /* A load passes the read-only page; a store to it then faults. */
+    agpu_machine *m = setup("mov x1, #0x40000\n"
+                            "ldr x2, [x1]\n"
+                            "str x2, [x1, #8]\n"
+                            "hlt #0\n");
+    put_mem(m, 0, 0x40000, 8, 0x1122334455667788ull);
+    assert_int_equal(agpu_protect(m, 0x40000, AGPU_PAGE_SIZE, AGPU_PROT_READ), AGPU_OK);
+    exec_ok(m, 100, &r);
+    expect_fault(&r, (want_fault){AGPU_ACCESS_WRITE, AGPU_FAULT_PERMISSION, 0x40008, 8});
+    assert_int_equal(reg(m, 0, 2), 0x1122334455667788ull);
+    assert_int_equal(mem(m, 0, 0x40008, 8), 0);
+    agpu_destroy(m);
+
+    /* A store passes a writable page; the next one, running over into a
+     * read-only page, faults at that page and writes neither part. */
+    m = setup("ldr x1, =0x41000\n"
+              "mov x2, #7\n"
+              "str x2, [x1]\n"
+              "add x3, x1, #0xffc\n"
+              "str x2, [x3]\n"
+              "hlt #0\n");
+    assert_int_equal(agpu_protect(m, 0x42000, AGPU_PAGE_SIZE, AGPU_PROT_READ), AGPU_OK);
+    exec_ok(m, 100, &r);
+    expect_fault(&r, (want_fault){AGPU_ACCESS_WRITE, AGPU_FAULT_PERMISSION, 0x42000, 16});
+    assert_int_equal(mem(m, 0, 0x41000, 8), 7);
+    assert_int_equal(mem(m, 0, 0x41ffc, 8), 0);
+    agpu_destroy(m);
+
+    /* The host takes write permission away between two runs of a lane that
+     * stored to the page: the second run's store faults. */
+    m = setup("ldr x1, =0x41000\n"
+              "str x1, [x1]\n"
+              "brk #1\n"
+              "str x1, [x1, #8]\n"
+              "hlt #0\n");
+    exec_ok(m, 100, &r);
+    assert_int_equal(r.stop.reason, AGPU_STOP_BREAK);
+    assert_int_equal(mem(m, 0, 0x41000, 8), 0x41000);
+    assert_int_equal(agpu_protect(m, 0x41000, AGPU_PAGE_SIZE, AGPU_PROT_READ), AGPU_OK);
+    set_reg(m, 0, AGPU_REG_PC, 12);
+    exec_ok(m, 100, &r);
+    expect_fault(&r, (want_fault){AGPU_ACCESS_WRITE, AGPU_FAULT_PERMISSION, 0x41008, 12});
+    assert_int_equal(mem(m, 0, 0x41008, 8), 0);
+    agpu_destroy(m);
+}
+
 static void permissions_allow_what_they_say(void **state)
 {
     (void)state;
@@ -739,6 +793,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(data_faults_change_nothing),
+        cmocka_unit_test(data_page_cache_follows_permissions),
         cmocka_unit_test(permissions_allow_what_they_say),
         cmocka_unit_test(fetch_faults),
         cmocka_unit_test(addresses_wrap_at_2_to_the_64),
