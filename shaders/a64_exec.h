@@ -24,6 +24,11 @@
  * meets an instruction only the full executor knows.  Nothing has changed;
  * the caller runs the lane on with the full executor. */
 #define A64_NEED_FULL 0xfffffffeu
+/* Returned, never recorded, by the cuda backend's translated code
+ * (a64_jit.h) at an instruction it does not hold, or whose word in memory
+ * is no longer the one translated: nothing of that instruction has run, and
+ * the interpreter runs the lane on from there. */
+#define A64_NEED_INTERP 0xfffffffdu
 
 /* ------------------------------------------------------------ bit helpers */
 
@@ -961,6 +966,39 @@ AGPU_FN uint32_t a64_decode_cached(a64_dcache *dc, uint32_t insn)
 
 /* ------------------------------------------------------------ run loop */
 
+/* The bookkeeping of a run, shared by a64_run_ex and the translated code of
+ * the cuda backend (a64_jit.h), so that both leave the same stop records. */
+
+/* A run starts with an empty stop record and no remembered data page
+ * (permissions may have changed since the last run). */
+AGPU_FN void a64_run_start(a64_state *s)
+{
+    s->stop.reason = AGPU_STOP_NONE;
+    s->stop.imm = 0;
+    s->stop.encoding = 0;
+    s->stop.access = AGPU_ACCESS_NONE;
+    s->stop.cause = AGPU_FAULT_NONE;
+    s->stop.address = 0;
+    s->dpage = 0;
+}
+
+/* Instruction insn, the ic-th of the lane, stopped the run with why. */
+AGPU_FN uint32_t a64_run_stopped(a64_state *s, uint32_t why, uint32_t insn, uint64_t ic)
+{
+    if (why == A64_NEED_FULL) return why;
+    s->stop.encoding = insn;
+    if (why == AGPU_STOP_SYSCALL) s->icount = ic + 1;
+    return why;
+}
+
+/* The budget ran out after ic instructions. */
+AGPU_FN uint32_t a64_run_spent(a64_state *s, uint64_t ic)
+{
+    s->icount = ic;
+    s->stop.reason = AGPU_STOP_MAX_CYCLES;
+    return AGPU_STOP_MAX_CYCLES;
+}
+
 /* See a64_run_ex: the hot classes before the general decoder. */
 #ifndef A64_HOT_DISPATCH
 #define A64_HOT_DISPATCH 1
@@ -978,13 +1016,7 @@ AGPU_FN uint32_t a64_run_ex(a64_state *s, const a64_mem *m, uint8_t *priv, uint6
     /* The count lives in a local while the loop runs (s->icount is only
      * stored, for CNTVCT_EL0), so no load of it sits on every step's path. */
     uint64_t ic = s->icount, end = ic + budget;
-    s->stop.reason = AGPU_STOP_NONE;
-    s->stop.imm = 0;
-    s->stop.encoding = 0;
-    s->stop.access = AGPU_ACCESS_NONE;
-    s->stop.cause = AGPU_FAULT_NONE;
-    s->stop.address = 0;
-    s->dpage = 0;
+    a64_run_start(s);
     /* The code page last fetched from: permissions cannot change during a
      * run, so a fetch from the same page needs no new translation.  The
      * word itself is read every time, so rewritten code is always seen. */
@@ -1030,17 +1062,10 @@ AGPU_FN uint32_t a64_run_ex(a64_state *s, const a64_mem *m, uint8_t *priv, uint6
 #undef A64_HOT
 #endif
         why = a64_exec(s, m, priv, insn, a64_decode_cached(dc, insn), fpsimd);
-        if (why != A64_CONTINUE) {
-            if (why == A64_NEED_FULL) return why;
-            s->stop.encoding = insn;
-            if (why == AGPU_STOP_SYSCALL) s->icount = ic + 1;
-            return why;
-        }
+        if (why != A64_CONTINUE) return a64_run_stopped(s, why, insn, ic);
         ic++;
     }
-    s->icount = ic;
-    s->stop.reason = AGPU_STOP_MAX_CYCLES;
-    return AGPU_STOP_MAX_CYCLES;
+    return a64_run_spent(s, ic);
 }
 
 AGPU_FN uint32_t a64_run(a64_state *s, const a64_mem *m, uint8_t *priv, uint64_t budget,

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "cuda_jit.h"
 
 /* ------------------------------------------------------- the driver API */
 
@@ -219,6 +220,35 @@ static pthread_mutex_t cu_lock = PTHREAD_MUTEX_INITIALIZER;
 static CUcontext cu_ctx;
 static CUmodule cu_mod;
 
+/* Translated code (src/cuda_jit.c, shaders/a64_jit.h), per machine.
+ * ARMGPU_CUDA_JIT: off, auto (the default: translate what lanes keep
+ * interpreting, for machines of at most ARMGPU_CUDA_JIT_LANES lanes) or
+ * always (translate from the lanes' PCs before every execute and wait for
+ * it: for tests).  ARMGPU_CUDA_JIT_LOG=1 reports each translation on
+ * stderr. */
+enum { JIT_OFF, JIT_AUTO, JIT_ALWAYS };
+/* Interpreted time (seconds of slices in which some lane ran outside
+ * translated code) before a machine asks for a translation; at most this
+ * many translations per machine. */
+#define JIT_HOT_S 0.01
+#define JIT_MAX_REQUESTS 16
+#define JIT_LANES_DEFAULT 4096u
+
+typedef struct cuda_jit {
+    int mode;
+    uint32_t max_lanes;
+    int log;
+    agpu_jit_job *job;               /* compiling, in its thread */
+    char *job_src;                   /* what it compiles (a copy) */
+    CUmodule mod;                    /* the translation in use, or 0 */
+    CUfunction run;
+    char *src;                       /* its source */
+    uint64_t seeds[AGPU_JIT_MAX_SEEDS];
+    int nseeds;
+    double hot_s;
+    int requests;
+} cuda_jit;
+
 typedef struct cuda_impl {
     CUcontext ctx;
     int have_ctx;
@@ -234,6 +264,7 @@ typedef struct cuda_impl {
     unsigned *live_host;      /* pinned: lanes still running, of which need the full kernel */
     uint64_t slice;           /* current slice length, adapted across calls */
     uint64_t fixed_slice;     /* ARMGPU_CUDA_SLICE, 0 = adaptive */
+    cuda_jit jit;
 } cuda_impl;
 
 static cuda_impl *impl_of(agpu_machine *m) { return (cuda_impl *)m->impl; }
@@ -298,6 +329,198 @@ static const void *cuda_kernel_image(void)
     return buf; /* never freed: the module lives as long as the process */
 }
 
+/* ------------------------------------------------------- translated code */
+
+static int cuda_read_mem(agpu_machine *m, int region, uint32_t lane, uint64_t off, void *p, size_t n);
+
+static int jit_configure(agpu_machine *m)
+{
+    cuda_jit *j = &impl_of(m)->jit;
+    const char *e = getenv("ARMGPU_CUDA_JIT");
+    if (!e || !*e || !strcmp(e, "auto")) j->mode = JIT_AUTO;
+    else if (!strcmp(e, "off")) j->mode = JIT_OFF;
+    else if (!strcmp(e, "always")) j->mode = JIT_ALWAYS;
+    else
+        return agpu_fail(m, AGPU_ERR_INVALID_ARGUMENT,
+                         "ARMGPU_CUDA_JIT=%s: want auto (the default), off or always", e);
+    j->max_lanes = JIT_LANES_DEFAULT;
+    e = getenv("ARMGPU_CUDA_JIT_LANES");
+    if (e && *e) j->max_lanes = (uint32_t)strtoul(e, NULL, 0);
+    e = getenv("ARMGPU_CUDA_JIT_LOG");
+    j->log = e && *e && strcmp(e, "0");
+    char why[256];
+    if (j->mode != JIT_OFF && agpu_jit_load(why, sizeof why)) {
+        if (j->mode == JIT_ALWAYS)
+            return agpu_fail(m, AGPU_ERR_UNAVAILABLE, "cuda: ARMGPU_CUDA_JIT=always, but %s", why);
+        j->mode = JIT_OFF;
+    }
+    if (j->mode == JIT_AUTO && m->cfg.num_lanes > j->max_lanes) j->mode = JIT_OFF;
+    return AGPU_OK;
+}
+
+static int device_cc(void)
+{
+    int major = 0, minor = 0;
+    cu.DeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, cu_dev);
+    cu.DeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, cu_dev);
+    return major * 10 + minor;
+}
+
+/* Makes the finished job's translation the machine's.  A translation that
+ * fails to compile or load is a bug of ours, not the guest's: in auto mode
+ * the machine goes on interpreting, for good; with always it is an error. */
+static int jit_install(agpu_machine *m)
+{
+    cuda_jit *j = &impl_of(m)->jit;
+    const void *cubin = NULL;
+    size_t size = 0;
+    double secs = 0;
+    char err[1024];
+    int bad = agpu_jit_result(j->job, &cubin, &size, &secs, err, sizeof err);
+    CUmodule mod = NULL;
+    CUfunction fn = NULL;
+    CUresult r = CUDA_SUCCESS;
+    if (!bad && (r = cu.ModuleLoadData(&mod, cubin)) == CUDA_SUCCESS &&
+        (r = cu.ModuleGetFunction(&fn, mod, "agpu_run_slice_jit")) != CUDA_SUCCESS) {
+        cu.ModuleUnload(mod);
+        mod = NULL;
+    }
+    if (!bad && r != CUDA_SUCCESS) {
+        char eb[160];
+        snprintf(err, sizeof err, "loading it: %s", cu_errstr(r, eb, sizeof eb));
+        bad = 1;
+    }
+    agpu_jit_free(j->job);
+    j->job = NULL;
+    if (bad) {
+        free(j->job_src);
+        j->job_src = NULL;
+        if (j->log) fprintf(stderr, "armgpu: cuda: translated code failed: %s\n", err);
+        if (j->mode == JIT_ALWAYS)
+            return agpu_fail(m, AGPU_ERR_BACKEND, "cuda: translated code failed: %s", err);
+        j->mode = JIT_OFF;
+        return AGPU_OK;
+    }
+    if (j->mod) cu.ModuleUnload(j->mod);
+    j->mod = mod;
+    j->run = fn;
+    free(j->src);
+    j->src = j->job_src;
+    j->job_src = NULL;
+    if (j->log) {
+        int regs = 0;
+        cu.FuncGetAttribute(&regs, CU_FUNC_ATTRIBUTE_NUM_REGS, fn);
+        fprintf(stderr, "armgpu: cuda: translated code in use: %zu-byte cubin, %d registers, compiled in %.3f s\n",
+                size, regs, secs);
+    }
+    return AGPU_OK;
+}
+
+/* Asks for a translation of the code at pcs[0..npcs) and then of what is
+ * already translated, read as lane `lane` sees it; waits for it when wait. */
+static int jit_request(agpu_machine *m, const uint64_t *pcs, int npcs, uint32_t lane, int wait)
+{
+    cuda_jit *j = &impl_of(m)->jit;
+    uint64_t seeds[AGPU_JIT_MAX_SEEDS];
+    int ns = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const uint64_t *from = pass ? j->seeds : pcs;
+        int count = pass ? j->nseeds : npcs;
+        for (int i = 0; i < count && ns < AGPU_JIT_MAX_SEEDS; i++) {
+            int dup = 0;
+            for (int k = 0; k < ns && !dup; k++) dup = seeds[k] == from[i];
+            if (!dup) seeds[ns++] = from[i];
+        }
+    }
+    char *src = NULL;
+    int count = 0;
+    int rc = agpu_jit_source(m, cuda_read_mem, lane, seeds, ns, &src, &count);
+    if (rc) return rc;
+    j->requests++;
+    if (!src || (j->src && !strcmp(src, j->src))) { /* nothing to translate, or nothing new */
+        free(src);
+        return AGPU_OK;
+    }
+    j->job_src = strdup(src);
+    if (!j->job_src || !(j->job = agpu_jit_start(src, device_cc()))) {
+        free(j->job_src);
+        j->job_src = NULL;
+        return agpu_fail(m, AGPU_ERR_OUT_OF_MEMORY, "cuda: cannot allocate a translation");
+    }
+    memcpy(j->seeds, seeds, (size_t)ns * sizeof seeds[0]);
+    j->nseeds = ns;
+    if (j->log)
+        fprintf(stderr, "armgpu: cuda: translating %d instructions from %d addresses (first 0x%llx)\n",
+                count, ns, (unsigned long long)seeds[0]);
+    return wait ? jit_install(m) : AGPU_OK;
+}
+
+/* ARMGPU_CUDA_JIT=always: before an execute, translate from where the lanes
+ * are, and wait for it. */
+static int jit_before_execute(agpu_machine *m)
+{
+    cuda_impl *c = impl_of(m);
+    cuda_jit *j = &c->jit;
+    int rc;
+    if (j->job && (rc = jit_install(m))) return rc;
+    if (j->mode != JIT_ALWAYS) return AGPU_OK;
+    uint32_t n = m->cfg.num_lanes;
+    uint64_t pcs[AGPU_JIT_MAX_SEEDS];
+    uint32_t lane_of[AGPU_JIT_MAX_SEEDS];
+    int np = 0;
+    a64_state st;
+    for (uint32_t l = 0; l < n && np < AGPU_JIT_MAX_SEEDS; l++) {
+        CU_TRY(m, cu.MemcpyDtoH(&st.pc, c->states + (CUdeviceptr)l * sizeof st + offsetof(a64_state, pc),
+                                sizeof st.pc), "cuMemcpyDtoH (lane state)");
+        int dup = 0;
+        for (int k = 0; k < np && !dup; k++) dup = pcs[k] == st.pc;
+        if (!dup) {
+            lane_of[np] = l;
+            pcs[np++] = st.pc;
+        }
+        if (l >= 64 && np > 0) break; /* enough to start from: the rest run interpreted */
+    }
+    j->nseeds = 0; /* only where the lanes are now */
+    return np ? jit_request(m, pcs, np, lane_of[0], 1) : AGPU_OK;
+}
+
+/* ARMGPU_CUDA_JIT=auto, after a slice of dt seconds: use a finished
+ * translation; once lanes have spent JIT_HOT_S interpreting, ask for one
+ * from where the running lanes are. */
+static int jit_after_slice(agpu_machine *m, double dt)
+{
+    cuda_impl *c = impl_of(m);
+    cuda_jit *j = &c->jit;
+    int rc;
+    if (j->job && agpu_jit_done(j->job) && (rc = jit_install(m))) return rc;
+    if (j->mode != JIT_AUTO) return AGPU_OK;
+    if (!j->run || c->live_host[2]) j->hot_s += dt;
+    if (j->job || j->hot_s < JIT_HOT_S || j->requests >= JIT_MAX_REQUESTS || !c->live_host[0])
+        return AGPU_OK;
+    j->hot_s = 0;
+    uint32_t n = m->cfg.num_lanes;
+    agpu_lane_result *res = malloc((size_t)n * sizeof *res);
+    if (!res) return agpu_fail(m, AGPU_ERR_OUT_OF_MEMORY, "cuda: cannot allocate %u lane results", n);
+    CUresult r = cu.MemcpyDtoH(res, c->results, (size_t)n * sizeof *res);
+    if (r != CUDA_SUCCESS) {
+        free(res);
+        return cu_fail(m, r, "cuMemcpyDtoH (lane results)");
+    }
+    uint64_t pcs[AGPU_JIT_MAX_SEEDS];
+    uint32_t lane0 = 0;
+    int np = 0;
+    for (uint32_t l = 0; l < n && np < AGPU_JIT_MAX_SEEDS; l++) {
+        if (res[l].stop.reason != AGPU_STOP_MAX_CYCLES) continue;
+        int dup = 0;
+        for (int k = 0; k < np && !dup; k++) dup = pcs[k] == res[l].pc;
+        if (dup) continue;
+        if (!np) lane0 = l;
+        pcs[np++] = res[l].pc;
+    }
+    free(res);
+    return np ? jit_request(m, pcs, np, lane0, 0) : AGPU_OK;
+}
+
 static int cuda_create(agpu_machine *m)
 {
     cuda_impl *c = calloc(1, sizeof *c);
@@ -356,7 +579,7 @@ static int cuda_create(agpu_machine *m)
         (rc = dev_alloc(m, &c->priv_prot, (uint64_t)n * m->priv_pages, "private page permissions")) ||
         (rc = dev_alloc(m, &c->states, (uint64_t)n * sizeof(a64_state), "lane states")) ||
         (rc = dev_alloc(m, &c->results, (uint64_t)n * sizeof(agpu_lane_result), "lane results")) ||
-        (rc = dev_alloc(m, &c->live, 2 * sizeof(unsigned), "the live-lane counters")))
+        (rc = dev_alloc(m, &c->live, 3 * sizeof(unsigned), "the live-lane counters")))
         return rc;
     if (m->shared_pages)
         CU_TRY(m, cu.MemcpyHtoD(c->shared_prot, m->shared_prot, m->shared_pages), "cuMemcpyHtoD");
@@ -364,11 +587,11 @@ static int cuda_create(agpu_machine *m)
      * host's table does (agpu_create fills it after this). */
     if (m->priv_pages)
         CU_TRY(m, cu.MemsetD8(c->priv_prot, AGPU_PROT_ALL, (size_t)n * m->priv_pages), "cuMemsetD8");
-    CU_TRY(m, cu.MemAllocHost((void **)&c->live_host, 2 * sizeof(unsigned)), "cuMemAllocHost");
+    CU_TRY(m, cu.MemAllocHost((void **)&c->live_host, 3 * sizeof(unsigned)), "cuMemAllocHost");
     c->slice = CUDA_SLICE_FIRST;
     const char *e = getenv("ARMGPU_CUDA_SLICE");
     if (e && *e) c->fixed_slice = strtoull(e, NULL, 0);
-    return AGPU_OK;
+    return jit_configure(m);
 }
 
 /* Frees what was made, ignoring errors: after a lost device every call
@@ -384,7 +607,11 @@ static void cuda_destroy(agpu_machine *m)
         for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
             if (*bufs[i]) cu.MemFree(*bufs[i]);
         if (c->live_host) cu.MemFreeHost(c->live_host);
+        if (c->jit.mod) cu.ModuleUnload(c->jit.mod);
     }
+    agpu_jit_free(c->jit.job);
+    free(c->jit.job_src);
+    free(c->jit.src);
     free(c);
     m->impl = NULL;
 }
@@ -496,6 +723,7 @@ static int cuda_execute(agpu_machine *m, uint64_t budget, agpu_lane_result *resu
     cuda_impl *c = impl_of(m);
     int rc = cu_bind(m);
     if (rc) return rc;
+    if ((rc = jit_before_execute(m))) return rc;
     uint32_t n = m->cfg.num_lanes;
     unsigned grid = grid_for(n);
     a64_mem mem;
@@ -511,21 +739,34 @@ static int cuda_execute(agpu_machine *m, uint64_t budget, agpu_lane_result *resu
          * the results (lanes run on with MAX_CYCLES) for the mark below. */
         if (first && m->interrupt) slice = 0;
         CUfunction run = c->tiered ? c->run_int : c->run_full;
+        CUfunction jit = c->jit.run;
         /* The last launch of a run needs no count of the lanes left, unless
-         * the integer kernel may leave some for the full one. */
-        int last = budget <= slice && first && !c->tiered;
-        if (!last) CU_TRY(m, cu.MemsetD8(c->live, 0, 2 * sizeof(unsigned)), "cuMemsetD8");
-        void *args[] = {&c->states, &c->results, &mem, &c->priv, &n, &budget, &slice, &first, &c->live};
+         * the integer kernel may leave some for the full one, or translated
+         * code some for the interpreter. */
+        int last = budget <= slice && first && !c->tiered && !jit && c->jit.mode == JIT_OFF;
+        if (!last) CU_TRY(m, cu.MemsetD8(c->live, 0, 3 * sizeof(unsigned)), "cuMemsetD8");
         double t0 = now_s();
+        int pick = 0;
+        if (jit) {
+            /* Translated code first; then the interpreter, in the same
+             * slice, runs on exactly the lanes it left (pick = 1). */
+            void *jargs[] = {&c->states, &c->results, &mem, &c->priv, &n, &budget, &slice, &first, &pick, &c->live};
+            CU_TRY(m, cu.LaunchKernel(jit, grid, 1, 1, CUDA_BLOCK, 1, 1, 0, NULL, jargs, NULL),
+                   "launching the translated-code kernel");
+            first = 0;
+            pick = 1;
+        }
+        void *args[] = {&c->states, &c->results, &mem, &c->priv, &n, &budget, &slice, &first, &pick, &c->live};
         CU_TRY(m, cu.LaunchKernel(run, grid, 1, 1, CUDA_BLOCK, 1, 1, 0, NULL, args, NULL),
                "launching the lane kernel");
         if (last) break;
-        CU_TRY(m, cu.MemcpyDtoH(c->live_host, c->live, 2 * sizeof(unsigned)), "the lane kernel");
+        CU_TRY(m, cu.MemcpyDtoH(c->live_host, c->live, 3 * sizeof(unsigned)), "the lane kernel");
         double dt = now_s() - t0;
         first = 0;
         /* Once SIMD&FP code has been met it is likely met again (glibc's
          * string functions, any float): the machine stays on the full kernel. */
         if (c->live_host[1]) c->tiered = 0;
+        if ((rc = jit_after_slice(m, dt))) return rc;
         if (c->live_host[0] == 0) break;
         /* Aim the next launch at the target length; at most 4x per step. */
         if (dt > 0 && slice == c->slice) {
