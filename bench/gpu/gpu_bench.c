@@ -284,6 +284,20 @@ int main(int argc, char **argv)
         }
     }
 
+    /* One lane again with the interpreter only: translated code (the
+     * default for few lanes, ARMGPU_CUDA_JIT) is what gave the figure above. */
+    double one_lane_interp = 0;
+    if (backend == AGPU_BACKEND_CUDA) {
+        const char *was = getenv("ARMGPU_CUDA_JIT");
+        char *keep = was ? strdup(was) : NULL;
+        setenv("ARMGPU_CUDA_JIT", "off", 1);
+        one_lane_interp = measure(1, ALU, target).per_s;
+        if (keep) setenv("ARMGPU_CUDA_JIT", keep, 1);
+        else unsetenv("ARMGPU_CUDA_JIT");
+        free(keep);
+        printf("%10s %14.4g %14s (1 lane, ARMGPU_CUDA_JIT=off)\n", "", one_lane_interp, "");
+    }
+
     printf("\n== kernel variants (alu loop, %u lanes) ==\n", best_lanes);
     /* ARMGPU_CUDA_KERNEL: tiered (the default: the integer kernel while no
      * lane needs SIMD&FP) and full (the whole-ISA kernel throughout). */
@@ -316,6 +330,8 @@ int main(int argc, char **argv)
     printf("%-44s %14.4g %14s\n", "str loop, shared slots (instr/s)", ss.per_s, ">= 1.5e11");
     printf("%-44s %14.4g %14s\n", "str loop, private regions (instr/s)", sp.per_s, "");
     printf("%-44s %14.4g %14s\n", "one lane (instr/s)", one_lane, ">= 1e7");
+    if (backend == AGPU_BACKEND_CUDA)
+        printf("%-44s %14.4g %14s\n", "one lane, interpreter only (instr/s)", one_lane_interp, "");
     printf("%-44s %14.1f %14s\n", "execute, budget 1, 1 lane (us)", tiny1, "< 50");
     printf("%-44s %14.1f %14s\n", "execute, budget 1, best lane count (us)", tinyf, "");
     return 0;
