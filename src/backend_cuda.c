@@ -462,7 +462,10 @@ static int jit_before_execute(agpu_machine *m)
     cuda_impl *c = impl_of(m);
     cuda_jit *j = &c->jit;
     int rc;
-    if (j->job && (rc = jit_install(m))) return rc;
+    /* Never wait here for a compilation in auto mode: a program making
+     * system calls starts an execute after each, and would stall on every
+     * one until its translation is ready. */
+    if (j->job && agpu_jit_done(j->job) && (rc = jit_install(m))) return rc;
     if (j->mode != JIT_ALWAYS) return AGPU_OK;
     uint32_t n = m->cfg.num_lanes;
     uint64_t pcs[AGPU_JIT_MAX_SEEDS];
