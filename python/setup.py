@@ -52,8 +52,9 @@ if PREFIX:
                     include_dirs=[os.path.join(PREFIX, "include")],
                     library_dirs=[libdir], libraries=["armgpu"], runtime_library_dirs=[libdir])
 else:
+    # the cuda backend and its translated code are CMake's (cuda_stub.c stands in)
     lib_sources = sorted(p for p in glob.glob(os.path.join(ROOT, "src", "*.c"))
-                         if not os.path.basename(p).startswith("backend_cuda"))
+                         if not os.path.basename(p).startswith(("backend_cuda", "cuda_jit")))
     # the Linux program layer (src/linux/), less the armgpu command's part
     lib_sources += sorted(p for p in glob.glob(os.path.join(ROOT, "src", "linux", "*.c"))
                           if os.path.basename(p) != "cli_run.c")
