@@ -416,6 +416,17 @@ static int jit_install(agpu_machine *m)
     return AGPU_OK;
 }
 
+/* Adds pc to the set[0..*n) of at most AGPU_JIT_MAX_SEEDS addresses a
+ * translation starts from; 1 when it was new and there was room. */
+static int seed_add(uint64_t *set, int *n, uint64_t pc)
+{
+    for (int k = 0; k < *n; k++)
+        if (set[k] == pc) return 0;
+    if (*n == AGPU_JIT_MAX_SEEDS) return 0;
+    set[(*n)++] = pc;
+    return 1;
+}
+
 /* Asks for a translation of the code at pcs[0..npcs) and then of what is
  * already translated, read as lane `lane` sees it; waits for it when wait. */
 static int jit_request(agpu_machine *m, const uint64_t *pcs, int npcs, uint32_t lane, int wait)
@@ -423,15 +434,8 @@ static int jit_request(agpu_machine *m, const uint64_t *pcs, int npcs, uint32_t 
     cuda_jit *j = &impl_of(m)->jit;
     uint64_t seeds[AGPU_JIT_MAX_SEEDS];
     int ns = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        const uint64_t *from = pass ? j->seeds : pcs;
-        int count = pass ? j->nseeds : npcs;
-        for (int i = 0; i < count && ns < AGPU_JIT_MAX_SEEDS; i++) {
-            int dup = 0;
-            for (int k = 0; k < ns && !dup; k++) dup = seeds[k] == from[i];
-            if (!dup) seeds[ns++] = from[i];
-        }
-    }
+    for (int i = 0; i < npcs; i++) seed_add(seeds, &ns, pcs[i]);
+    for (int i = 0; i < j->nseeds; i++) seed_add(seeds, &ns, j->seeds[i]);
     char *src = NULL;
     int count = 0;
     int rc = agpu_jit_source(m, cuda_read_mem, lane, seeds, ns, &src, &count);
@@ -469,22 +473,17 @@ static int jit_before_execute(agpu_machine *m)
     if (j->mode != JIT_ALWAYS) return AGPU_OK;
     uint32_t n = m->cfg.num_lanes;
     uint64_t pcs[AGPU_JIT_MAX_SEEDS];
-    uint32_t lane_of[AGPU_JIT_MAX_SEEDS];
+    uint32_t lane0 = 0; /* whose memory the code is read from */
     int np = 0;
     a64_state st;
     for (uint32_t l = 0; l < n && np < AGPU_JIT_MAX_SEEDS; l++) {
         CU_TRY(m, cu.MemcpyDtoH(&st.pc, c->states + (CUdeviceptr)l * sizeof st + offsetof(a64_state, pc),
                                 sizeof st.pc), "cuMemcpyDtoH (lane state)");
-        int dup = 0;
-        for (int k = 0; k < np && !dup; k++) dup = pcs[k] == st.pc;
-        if (!dup) {
-            lane_of[np] = l;
-            pcs[np++] = st.pc;
-        }
+        if (seed_add(pcs, &np, st.pc) && np == 1) lane0 = l;
         if (l >= 64 && np > 0) break; /* enough to start from: the rest run interpreted */
     }
     j->nseeds = 0; /* only where the lanes are now */
-    return np ? jit_request(m, pcs, np, lane_of[0], 1) : AGPU_OK;
+    return np ? jit_request(m, pcs, np, lane0, 1) : AGPU_OK;
 }
 
 /* ARMGPU_CUDA_JIT=auto, after a slice of dt seconds: use a finished
@@ -513,12 +512,8 @@ static int jit_after_slice(agpu_machine *m, double dt)
     uint32_t lane0 = 0;
     int np = 0;
     for (uint32_t l = 0; l < n && np < AGPU_JIT_MAX_SEEDS; l++) {
-        if (res[l].stop.reason != AGPU_STOP_MAX_CYCLES) continue;
-        int dup = 0;
-        for (int k = 0; k < np && !dup; k++) dup = pcs[k] == res[l].pc;
-        if (dup) continue;
-        if (!np) lane0 = l;
-        pcs[np++] = res[l].pc;
+        if (res[l].stop.reason == AGPU_STOP_MAX_CYCLES && seed_add(pcs, &np, res[l].pc) && np == 1)
+            lane0 = l;
     }
     free(res);
     return np ? jit_request(m, pcs, np, lane0, 0) : AGPU_OK;
